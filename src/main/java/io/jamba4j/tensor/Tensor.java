@@ -102,6 +102,15 @@ public final class Tensor {
         return new Tensor(name + "[" + index + "]", type, sub, data.asSlice(bytes * index, bytes));
     }
 
+    /** Rows [start, start+count) of a 2-D tensor as a [count, cols] view, no copy (e.g. the gate half of a fused gate_up). */
+    public Tensor rowSlice(long start, long count) {
+        if (shape.length != 2 || start < 0 || count <= 0 || start + count > shape[0]) {
+            throw new IndexOutOfBoundsException("tensor '" + name + "' " + Arrays.toString(shape) + ": no rows [" + start + ", " + (start + count) + ")");
+        }
+        long rb = rowBytes();
+        return new Tensor(name, type, new long[]{count, shape[1]}, data.asSlice(start * rb, count * rb));
+    }
+
     /** Row {@code r} dequantized to float32 into {@code dst[off .. off+cols)}. */
     public void rowToFloats(long r, float[] dst, int off) {
         Dequantize.row(type, data, r * rowBytes(), cols(), dst, off);

@@ -1,0 +1,78 @@
+package io.jamba4j.model;
+
+import io.jamba4j.kernels.MatMul;
+import io.jamba4j.tensor.Tensor;
+
+import java.util.List;
+
+/**
+ * The Jamba decoder: token embedding (no positional encoding), the layer stack, the final RMSNorm and the LM head
+ * (spec §4.1). Immutable and shareable between threads; per-sequence state lives in a {@link Cache} and scratch
+ * memory in a {@link Workspace}.
+ */
+public final class JambaModel {
+    /** Prompts are evaluated in chunks of at most this many tokens (state carries across chunks). */
+    public static final int DEFAULT_CHUNK = 512;
+
+    private final JambaConfig config;
+    private final Tensor embedTokens; // [V, H]
+    private final List<JambaLayer> layers;
+    private final RMSNorm finalNorm;
+    private final Tensor lmHead;      // [V, H]; the embedding when tied
+
+    public JambaModel(JambaConfig config, Tensor embedTokens, List<JambaLayer> layers, RMSNorm finalNorm, Tensor lmHead) {
+        this.config = config;
+        this.embedTokens = embedTokens;
+        this.layers = List.copyOf(layers);
+        this.finalNorm = finalNorm;
+        this.lmHead = lmHead;
+    }
+
+    public JambaConfig config() { return config; }
+    public List<JambaLayer> layers() { return layers; }
+    public Tensor embedTokens() { return embedTokens; }
+    public Tensor lmHead() { return lmHead; }
+    public int vocabSize() { return config.vocabSize; }
+
+    /** A fresh per-sequence cache able to hold {@code contextSize} tokens. */
+    public Cache newCache(int contextSize) {
+        return new Cache(config, contextSize);
+    }
+
+    /**
+     * Feeds {@code T} tokens ({@code tokens[off .. off+T)}) after what {@code cache} holds and advances the cache.
+     * Logits: if {@code allRows}, T rows of V floats (row t = distribution of the token after tokens[off+t]) are
+     * written to {@code logits}; otherwise only the last row. {@code logits} may be null to skip the head.
+     */
+    public void forward(int[] tokens, int off, int T, Cache cache, Workspace ws, float[] logits, boolean allRows) {
+        if (T <= 0) throw new ModelException("nothing to evaluate: the token list is empty");
+        if (T > cache.remaining()) {
+            throw new ModelException("context full: " + cache.position() + " cached + " + T + " new tokens exceeds the context size " + cache.capacity());
+        }
+        int v = config.vocabSize;
+        for (int i = 0; i < T; i++) {
+            int id = tokens[off + i];
+            if (id < 0 || id >= v) throw new ModelException("token id " + id + " at position " + i + " is outside the vocabulary [0, " + v + ")");
+        }
+        int h = config.hiddenSize;
+        for (int start = 0; start < T; start += DEFAULT_CHUNK) {
+            int n = Math.min(DEFAULT_CHUNK, T - start);
+            float[] hidden = ws.get(Workspace.Slot.HIDDEN, n * h);
+            for (int t = 0; t < n; t++) embedTokens.rowToFloats(tokens[off + start + t], hidden, t * h);
+            int position = cache.position();
+            for (JambaLayer layer : layers) layer.forward(hidden, n, position, cache, ws);
+            cache.advance(n);
+            if (logits == null) continue;
+            boolean last = start + n == T;
+            if (allRows) {
+                float[] normed = ws.get(Workspace.Slot.NORMED, n * h);
+                finalNorm.forward(hidden, normed, n);
+                MatMul.matmul(lmHead, normed, 0, n, logits, start * v);
+            } else if (last) {
+                float[] normed = ws.get(Workspace.Slot.NORMED, h);
+                finalNorm.forward(hidden, (n - 1) * h, normed, 0);
+                MatMul.matmul(lmHead, normed, 0, 1, logits, 0);
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package io.jamba4j.model;
+
+import io.jamba4j.tensor.Tensor;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A checkpoint's tensors under Hugging Face names (spec §2.1), whatever file they came from, with checked access:
+ * a missing tensor or a shape that disagrees with the config is an error naming the source file and the tensor.
+ *
+ * <p>One deviation from HF naming: a GGUF file stores A = −exp(A_log) instead of A_log; it appears here as
+ * {@code model.layers.i.mamba.A}, and the model uses whichever of the two is present.
+ */
+public final class WeightSet {
+    private final String source;
+    private final Map<String, Tensor> tensors;
+    private final Set<String> used = new LinkedHashSet<>();
+
+    public WeightSet(String source, Map<String, Tensor> tensors) {
+        this.source = source;
+        this.tensors = new LinkedHashMap<>(tensors);
+    }
+
+    public String source() {
+        return source;
+    }
+
+    public Map<String, Tensor> tensors() {
+        return java.util.Collections.unmodifiableMap(tensors);
+    }
+
+    public boolean has(String name) {
+        return tensors.containsKey(name);
+    }
+
+    /** The tensor {@code name}, which must exist and have exactly {@code shape}. */
+    public Tensor require(String name, long... shape) {
+        Tensor t = tensors.get(name);
+        if (t == null) throw new ModelException(source + ": missing tensor '" + name + "'");
+        check(t, name, shape);
+        used.add(name);
+        return t;
+    }
+
+    /** The tensor {@code name} with {@code shape}, or null when absent. */
+    public Tensor optional(String name, long... shape) {
+        return has(name) ? require(name, shape) : null;
+    }
+
+    /** A small tensor (norm weight, bias, D, ...) decoded to float32. */
+    public float[] floats(String name, long... shape) {
+        return require(name, shape).toFloats();
+    }
+
+    public float[] optionalFloats(String name, long... shape) {
+        Tensor t = optional(name, shape);
+        return t == null ? null : t.toFloats();
+    }
+
+    private void check(Tensor t, String name, long[] shape) {
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw new ModelException(source + ": tensor '" + name + "' has shape " + Arrays.toString(t.shape())
+                    + ", but the config implies " + Arrays.toString(shape));
+        }
+        if (!t.type().supported) {
+            throw new ModelException(source + ": tensor '" + name + "' has type " + t.type() + ", which jamba4j cannot compute with yet");
+        }
+    }
+
+    /** Names present in the checkpoint but never asked for. */
+    public Set<String> unused() {
+        Set<String> s = new LinkedHashSet<>(tensors.keySet());
+        s.removeAll(used);
+        return s;
+    }
+}

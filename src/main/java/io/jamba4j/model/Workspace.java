@@ -1,0 +1,24 @@
+package io.jamba4j.model;
+
+import java.util.EnumMap;
+
+/**
+ * Scratch buffers for one forward pass, grown on demand and reused, so that steady-state decoding allocates nothing.
+ * One workspace per thread of generation (a model is shared; a workspace is not).
+ */
+public final class Workspace {
+    /** What a buffer is for; each block takes the slots it needs. */
+    public enum Slot { HIDDEN, NORMED, MIX_OUT, FFN_OUT, Q, K, V, ATT, SCORES, XZ, U, P, DT, Y, GATE, UP, ACT, ROUTER, GATHER, EXPERT_OUT, LOGITS }
+
+    private final EnumMap<Slot, float[]> buffers = new EnumMap<>(Slot.class);
+
+    /** A buffer of at least {@code n} floats for {@code slot} (contents unspecified). */
+    public float[] get(Slot slot, int n) {
+        float[] b = buffers.get(slot);
+        if (b == null || b.length < n) {
+            b = new float[n];
+            buffers.put(slot, b);
+        }
+        return b;
+    }
+}
