@@ -1,0 +1,174 @@
+package io.jamba4j.format;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** Shared low-level helpers: little-endian layouts, mapping, strict UTF-8, atomic streamed writes. */
+final class Io {
+    private Io() {}
+
+    static final ValueLayout.OfByte U8 = ValueLayout.JAVA_BYTE;
+    static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** Maps the whole file read-only into {@code arena} as one segment (no 2 GiB limit); the channel is closed again. */
+    static MemorySegment mapReadOnly(Path file, Arena arena) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size == 0) return MemorySegment.ofArray(new byte[0]);
+            return ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+        }
+    }
+
+    /** Strict UTF-8 decoding; null when the bytes are not valid UTF-8. */
+    static String utf8OrNull(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    static long alignUp(long x, long alignment) {
+        long r = x % alignment;
+        return r == 0 ? x : Math.addExact(x, alignment - r);
+    }
+
+    static boolean isPowerOfTwo(long x) {
+        return x > 0 && (x & (x - 1)) == 0;
+    }
+
+    interface Body {
+        void writeTo(Sink sink) throws IOException;
+    }
+
+    /**
+     * Writes {@code out} atomically: the body streams into a new temporary file in the same directory, which is
+     * forced to disk and then renamed over {@code out}. On any failure the temporary file is deleted and
+     * {@code out} is left as it was.
+     */
+    static void writeAtomically(Path out, Body body) throws IOException {
+        Path abs = out.toAbsolutePath();
+        Path dir = abs.getParent();
+        if (dir != null) Files.createDirectories(dir);
+        String tmpName = "." + abs.getFileName() + ".tmp-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
+        Path tmp = dir == null ? Path.of(tmpName) : dir.resolve(tmpName);
+        boolean done = false;
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                Sink sink = new Sink(ch);
+                body.writeTo(sink);
+                sink.flush();
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            }
+            done = true;
+        } finally {
+            if (!done) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // the original failure matters more
+                }
+            }
+        }
+    }
+
+    /** A buffered little-endian writer over a channel that counts the bytes written. */
+    static final class Sink {
+        private static final int BUF = 1 << 20;
+        private final FileChannel ch;
+        private final byte[] buf = new byte[BUF];
+        private final MemorySegment bufSeg = MemorySegment.ofArray(buf);
+        private int n;
+        private long position;
+
+        Sink(FileChannel ch) {
+            this.ch = ch;
+        }
+
+        long position() {
+            return position;
+        }
+
+        private void room(int bytes) throws IOException {
+            if (BUF - n < bytes) flush();
+        }
+
+        void u8(int v) throws IOException {
+            room(1);
+            buf[n++] = (byte) v;
+            position++;
+        }
+
+        void u32(int v) throws IOException {
+            room(4);
+            bufSeg.set(I32, n, v);
+            n += 4;
+            position += 4;
+        }
+
+        void u64(long v) throws IOException {
+            room(8);
+            bufSeg.set(I64, n, v);
+            n += 8;
+            position += 8;
+        }
+
+        void bytes(byte[] b) throws IOException {
+            segment(MemorySegment.ofArray(b));
+        }
+
+        /** Copies the segment's bytes as they are, in chunks. */
+        void segment(MemorySegment src) throws IOException {
+            long size = src.byteSize();
+            long off = 0;
+            while (off < size) {
+                if (n == BUF) flush();
+                int chunk = (int) Math.min(BUF - n, size - off);
+                MemorySegment.copy(src, off, bufSeg, n, chunk);
+                n += chunk;
+                off += chunk;
+                position += chunk;
+            }
+        }
+
+        void zeros(long count) throws IOException {
+            for (long i = 0; i < count; i++) u8(0);
+        }
+
+        void padTo(long alignment) throws IOException {
+            zeros(alignUp(position, alignment) - position);
+        }
+
+        void flush() throws IOException {
+            ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+            while (bb.hasRemaining()) ch.write(bb);
+            n = 0;
+        }
+    }
+}
