@@ -1,0 +1,79 @@
+package io.jamba4j.model;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The cache carries every layer's state correctly across any split of the sequence (spec §9 tests b, c). */
+class ModelStateTest {
+    @Test
+    void chunkedPrefillAndTokenByTokenEqualOnePrefill() throws Exception {
+        FixtureSupport.Reference r = FixtureSupport.reference("B-hybrid-moe", "ref");
+        try (ModelLoader.Checkpoint ckpt = ModelLoader.open(FixtureSupport.dir("B-hybrid-moe").resolve("model.gguf"))) {
+            JambaModel m = ModelLoader.build(ckpt);
+            int v = m.vocabSize(), T = r.tokens().length;
+            float[] whole = new float[T * v];
+            m.forward(r.tokens(), 0, T, m.newCache(T), new Workspace(), whole, true);
+
+            for (int[] split : new int[][]{{1, 2, 3, 5, 8, 13, 34}, {T - 1, 1}, {2, T - 2}}) {
+                Cache cache = m.newCache(T);
+                Workspace ws = new Workspace();
+                float[] parts = new float[T * v];
+                int at = 0;
+                for (int len : split) {
+                    len = Math.min(len, T - at);
+                    float[] rows = new float[len * v];
+                    m.forward(r.tokens(), at, len, cache, ws, rows, true);
+                    System.arraycopy(rows, 0, parts, at * v, len * v);
+                    at += len;
+                }
+                while (at < T) { // the rest one token at a time
+                    float[] row = new float[v];
+                    m.forward(r.tokens(), at, 1, cache, ws, row, false);
+                    System.arraycopy(row, 0, parts, at * v, v);
+                    at++;
+                }
+                assertEquals(T, cache.position());
+                double d = FixtureSupport.maxAbsDiff(whole, 0, parts, 0, T * v);
+                assertTrue(d < 2e-5, "split " + java.util.Arrays.toString(split) + ": max |Δ logit| " + d);
+            }
+        }
+    }
+
+    @Test
+    void contextOverflowAndBadIdsAreClearErrors() throws Exception {
+        try (ModelLoader.Checkpoint ckpt = ModelLoader.open(FixtureSupport.dir("A-tiny-dense").resolve("model.gguf"))) {
+            JambaModel m = ModelLoader.build(ckpt);
+            Cache c = m.newCache(4);
+            Workspace ws = new Workspace();
+            var e = assertThrows(ModelException.class, () -> m.forward(new int[]{1, 2, 3, 4, 5}, 0, 5, c, ws, null, false));
+            assertTrue(e.getMessage().contains("context"), e.getMessage());
+            e = assertThrows(ModelException.class, () -> m.forward(new int[]{1, 512}, 0, 2, c, ws, null, false));
+            assertTrue(e.getMessage().contains("512") && e.getMessage().contains("vocabulary"), e.getMessage());
+            e = assertThrows(ModelException.class, () -> m.forward(new int[]{-1}, 0, 1, c, ws, null, false));
+            assertTrue(e.getMessage().contains("-1"), e.getMessage());
+            e = assertThrows(ModelException.class, () -> m.forward(new int[0], 0, 0, c, ws, null, false));
+            assertTrue(e.getMessage().contains("empty"), e.getMessage());
+            assertEquals(0, c.position(), "a rejected call leaves the cache untouched");
+        }
+    }
+
+    @Test
+    void randomInitBuildsAndRunsEveryLayerKind() {
+        JambaConfig.Builder b = new JambaConfig.Builder();
+        b.vocabSize = 64; b.hiddenSize = 32; b.intermediateSize = 48; b.numHiddenLayers = 4;
+        b.numAttentionHeads = 4; b.numKeyValueHeads = 2; b.attnLayerPeriod = 2; b.attnLayerOffset = 1;
+        b.numExperts = 4; b.numExpertsPerTok = 2; b.expertLayerPeriod = 2; b.expertLayerOffset = 0;
+        JambaConfig c = b.build().validate("test");
+        WeightSet w = RandomInit.create(c, 7);
+        JambaModel m = ModelBuilder.build(c, w);
+        assertTrue(w.unused().isEmpty(), "init creates exactly the tensors the model uses: " + w.unused());
+        float[] logits = new float[64];
+        m.forward(new int[]{1, 5, 9}, 0, 3, m.newCache(8), new Workspace(), logits, false);
+        for (float x : logits) assertTrue(Float.isFinite(x));
+        WeightSet again = RandomInit.create(c, 7);
+        assertArrayEquals(w.tensors().get("model.layers.1.self_attn.q_proj.weight").toFloats(),
+                again.tensors().get("model.layers.1.self_attn.q_proj.weight").toFloats(), "seeded init is reproducible");
+        assertEquals(0f, w.tensors().get("model.embed_tokens.weight").toFloats()[5], "padding row 0 is zero");
+    }
+}
