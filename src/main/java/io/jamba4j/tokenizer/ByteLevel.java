@@ -24,6 +24,11 @@ final class ByteLevel {
 
     private ByteLevel() {}
 
+    /** The byte-level character of byte {@code b}. */
+    static char charOf(int b) {
+        return BYTE_TO_CHAR[b & 0xFF];
+    }
+
     /** Maps the UTF-8 bytes of {@code s} to the byte-level alphabet. */
     static String encode(String s) {
         byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
