@@ -132,4 +132,40 @@ class RealTokenizerTest {
         assertTrue(ms < 1000, name + ": 100 KB took " + ms + " ms");
         System.out.println(name + ": " + text.length() + " chars -> " + ids.length + " ids in " + ms + " ms");
     }
+
+    /**
+     * writeHf of a GGUF-loaded tokenizer (the fixture's model.gguf), loaded by transformers.js and
+     * HF Rust tokenizers (via node and scripts/tokenizer-expected.mjs), gives the fixture's HF ids.
+     */
+    @org.junit.jupiter.api.Test
+    void writtenTokenizerLoadsInJsEngines(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path root = tokenizersDir();
+        assumeTrue(root != null && Files.isDirectory(root.resolve("node_modules/@lenml/tokenizers")), "JAMBA4J_TOKENIZERS_DIR not set");
+        Path fixture = FixtureTokenizerTest.FIXTURES.resolve("A-tiny-dense");
+        Tokenizer gguf = Tokenizers.fromGgufMetadata(MiniGguf.metadata(fixture.resolve("model.gguf")));
+        gguf.writeHf(tmp.resolve("tok"));
+        List<FixtureTokenizerTest.Case> cases = FixtureTokenizerTest.cases("A-tiny-dense");
+        List<String> texts = cases.stream().map(FixtureTokenizerTest.Case::text).toList();
+        new ObjectMapper().writeValue(tmp.resolve("texts.json").toFile(), texts);
+        Process proc;
+        try {
+            proc = new ProcessBuilder("node", "scripts/tokenizer-expected.mjs", "--prefix", root.toString(),
+                    "--texts", tmp.resolve("texts.json").toString(), "--tokenizer", tmp.resolve("tok").toString(),
+                    "--out", tmp.resolve("out.json").toString()).redirectErrorStream(true).start();
+        } catch (java.io.IOException e) {
+            assumeTrue(false, "node not available");
+            return;
+        }
+        String log = new String(proc.getInputStream().readAllBytes());
+        assertTrue(proc.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && proc.exitValue() == 0, log);
+        JsonNode rows = new ObjectMapper().readTree(tmp.resolve("out.json").toFile()).get("texts");
+        for (int i = 0; i < cases.size(); i++) {
+            FixtureTokenizerTest.Case c = cases.get(i);
+            assertArrayEquals(c.idsHf(), FixtureTokenizerTest.ints(rows.get(i).get("ids")), "transformers.js: " + c.text());
+            if (rows.get(i).has("ids_rust")) {
+                assertArrayEquals(c.idsHf(), FixtureTokenizerTest.ints(rows.get(i).get("ids_rust")), "HF Rust: " + c.text());
+            }
+            assertArrayEquals(gguf.encode(c.text(), true), FixtureTokenizerTest.ints(rows.get(i).get("ids_special")), "BOS: " + c.text());
+        }
+    }
 }
