@@ -1,0 +1,67 @@
+package io.jamba4j.cli;
+
+import io.jamba4j.Jamba;
+import io.jamba4j.model.JambaConfig;
+import io.jamba4j.model.LayerSpec;
+import io.jamba4j.tensor.Tensor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+
+@Command(name = "info", description = "Print a model's config, layer schedule, parameter counts, weight and cache sizes.")
+final class InfoCommand implements Callable<Integer> {
+    @Mixin
+    ModelOption model;
+
+    @Option(names = "--context", description = "Context length for the cache estimate (default: ${DEFAULT-VALUE}).", defaultValue = "4096")
+    long context;
+
+    @Option(names = "--kv-bytes", description = "Bytes per KV-cache element (4 = F32, 2 = F16; default: ${DEFAULT-VALUE}).", defaultValue = "4")
+    int kvBytes;
+
+    @Override
+    public Integer call() throws Exception {
+        try (Jamba j = model.load()) {
+            JambaConfig c = j.config();
+            var out = System.out;
+            out.println("model:      " + j.path() + (j.isGguf() ? " (GGUF)" : " (HF safetensors)"));
+            out.printf("shape:      %d layers, hidden %d, intermediate %d, vocab %d%n", c.numHiddenLayers, c.hiddenSize, c.intermediateSize, c.vocabSize);
+            out.printf("attention:  %d layers, %d heads, %d KV heads, head dim %d, no positional encoding%n",
+                    c.numAttentionLayers(), c.numAttentionHeads, c.numKeyValueHeads, c.headDim());
+            out.printf("mamba:      %d layers, d_inner %d, d_state %d, d_conv %d, dt_rank %d%n",
+                    c.numMambaLayers(), c.mambaInner(), c.mambaDState, c.mambaDConv, c.mambaDtRank);
+            out.printf("moe:        %d layers, %d experts, top-%d (not renormalised)%n", c.numMoeLayers(), c.numExperts, c.numExpertsPerTok);
+            out.println("schedule:   " + c.scheduleDiagram() + "   (A attention, M Mamba; E MoE, · dense MLP)");
+            out.print("            ");
+            for (LayerSpec l : c.layers()) out.print(String.format("%-3d", l.index()));
+            out.println();
+            out.printf("params:     %,d total, %,d active per token%n", c.totalParams(), c.activeParams());
+            Map<String, Long> byType = new TreeMap<>();
+            long weightBytes = 0;
+            for (Tensor t : j.checkpoint().weights().tensors().values()) {
+                weightBytes += t.byteSize();
+                byType.merge(t.type().name(), t.byteSize(), Long::sum);
+            }
+            out.printf("weights:    %s %s%n", bytes(weightBytes), byType);
+            long kv = c.kvCacheBytes(context, kvBytes);
+            long mamba = c.mambaStateBytes();
+            out.printf("cache:      %s for --context %d = KV %s (%d attention layers × 2 × %d × %d × %d B) + Mamba state %s (constant)%n",
+                    bytes(kv + mamba), context, bytes(kv), c.numAttentionLayers(), c.numKeyValueHeads, c.headDim(), kvBytes, bytes(mamba));
+            out.printf("tokenizer:  %s%n", j.hasTokenizer() ? j.tokenizer().vocabSize() + " tokens" : "none");
+            out.println("config:");
+            out.println(c.toJson().toPrettyString());
+        }
+        return 0;
+    }
+
+    static String bytes(long b) {
+        if (b < 1024) return b + " B";
+        if (b < 1024L * 1024) return String.format("%.1f KiB", b / 1024.0);
+        if (b < 1024L * 1024 * 1024) return String.format("%.1f MiB", b / 1048576.0);
+        return String.format("%.2f GiB", b / 1073741824.0);
+    }
+}
