@@ -92,11 +92,11 @@ public final class GgufFile implements AutoCloseable {
         // an empty key and a u8 value = 8+4+1 bytes.
         if (nTensors < 0 || nTensors > c.remaining() / 24) {
             throw new FormatException(path, "header claims " + Long.toUnsignedString(nTensors) + " tensors, more than the "
-                    + c.remaining() + " remaining bytes can describe");
+                    + c.remaining() + " remaining bytes can describe (truncated or corrupt file)");
         }
         if (nKv < 0 || nKv > c.remaining() / 13) {
             throw new FormatException(path, "header claims " + Long.toUnsignedString(nKv) + " metadata entries, more than the "
-                    + c.remaining() + " remaining bytes can hold");
+                    + c.remaining() + " remaining bytes can hold (truncated or corrupt file)");
         }
 
         for (long i = 0; i < nKv; i++) {
