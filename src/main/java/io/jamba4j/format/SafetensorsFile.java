@@ -92,7 +92,12 @@ public final class SafetensorsFile implements AutoCloseable {
         try {
             root = JSON.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new FormatException(file, "header is not valid JSON: " + e.getOriginalMessage(), e);
+            String m = e.getOriginalMessage();
+            if (m != null && m.startsWith("Duplicate field '")) {
+                throw new FormatException(file, "header JSON has duplicate key " + m.substring("Duplicate field ".length())
+                        + " (a tensor, or a field of one, listed twice)", e);
+            }
+            throw new FormatException(file, "header is not valid JSON: " + m, e);
         }
         if (root == null || !root.isObject()) {
             throw new FormatException(file, "header JSON is " + (root == null ? "empty" : "a " + root.getNodeType().toString().toLowerCase())
