@@ -148,6 +148,9 @@ public final class GgufFile implements AutoCloseable {
             if (type == null) {
                 throw new FormatException(path, t + ": unknown ggml tensor type id " + Integer.toUnsignedString(typeId));
             }
+            if (nDims == 0 && type.blockSize > 1) {
+                throw new FormatException(path, t + ": a scalar (n_dims = 0) cannot have the block type " + type);
+            }
             if (nDims > 0 && ne[0] % type.blockSize != 0) {
                 throw new FormatException(path, t + ": row length ne[0] = " + ne[0] + " is not a multiple of the " + type
                         + " block size " + type.blockSize);

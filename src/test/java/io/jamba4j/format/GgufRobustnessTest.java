@@ -244,4 +244,31 @@ class GgufRobustnessTest {
             }
         }
     }
+
+    /** A tensor past the 4 GiB mark of a sparse file: the single mapping has no 2 GiB limit. */
+    @Test
+    void tensorBeyondFourGiBInSparseFile() throws IOException {
+        GgufWriter w = new GgufWriter();
+        w.putString("general.architecture", "jamba");
+        w.addTensor(Tensor.ofFloats("far", new float[]{42f, -1f}, 2));
+        Path p = tmp.resolve("sparse.gguf");
+        w.write(p);
+        byte[] b = Files.readAllBytes(p);
+        int ti = tensorInfo(b, "far");
+        long dataOffset = dataOffset(p);
+        long off = (5L << 30); // 5 GiB, aligned
+        Fixtures.le(b).putLong(ti + 4 + 8 + 4, off);
+        try (var raf = new java.io.RandomAccessFile(p.toFile(), "rw")) {
+            raf.write(b, 0, (int) dataOffset);
+            raf.setLength(dataOffset + off + 8);
+            raf.seek(dataOffset + off);
+            byte[] v = new byte[8];
+            Fixtures.le(v).putFloat(0, 42f).putFloat(4, -1f);
+            raf.write(v);
+        }
+        try (GgufFile f = GgufFile.open(p)) {
+            assertArrayEquals(new float[]{42f, -1f}, f.tensor("far").toFloats());
+            assertEquals(dataOffset + off + 8, f.fileSize());
+        }
+    }
 }
