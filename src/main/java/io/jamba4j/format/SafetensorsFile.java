@@ -99,7 +99,7 @@ public final class SafetensorsFile implements AutoCloseable {
             throw new FormatException(file, "header is not valid JSON: " + m, e);
         }
         if (root == null || !root.isObject()) {
-            throw new FormatException(file, "header JSON is " + (root == null ? "empty" : "a " + root.getNodeType().toString().toLowerCase())
+            throw new FormatException(file, "header JSON is " + (root == null ? "empty" : "of type " + root.getNodeType().toString().toLowerCase())
                     + ", not an object");
         }
         long dataOffset = 8 + n;

@@ -224,7 +224,7 @@ class SafetensorsTest {
 
     @Test
     void headerContentProblems() throws IOException {
-        fails(raw("[1,2,3]", 0), "not an object", "array");
+        fails(raw("[1,2,3]", 0), "of type array, not an object");
         fails(raw("\"str\"", 0), "not an object");
         fails(raw("{\"a\":", 0), "not valid JSON");
         fails(raw("{} {}", 0), "not valid JSON");
