@@ -92,11 +92,11 @@ public final class GgufFile implements AutoCloseable {
         // an empty key and a u8 value = 8+4+1 bytes.
         if (nTensors < 0 || nTensors > c.remaining() / 24) {
             throw new FormatException(path, "header claims " + Long.toUnsignedString(nTensors) + " tensors, more than the "
-                    + c.remaining() + " remaining bytes can describe");
+                    + c.remaining() + " remaining bytes can describe (truncated or corrupt file)");
         }
         if (nKv < 0 || nKv > c.remaining() / 13) {
             throw new FormatException(path, "header claims " + Long.toUnsignedString(nKv) + " metadata entries, more than the "
-                    + c.remaining() + " remaining bytes can hold");
+                    + c.remaining() + " remaining bytes can hold (truncated or corrupt file)");
         }
 
         for (long i = 0; i < nKv; i++) {
@@ -147,6 +147,9 @@ public final class GgufFile implements AutoCloseable {
             GgmlType type = GgmlType.fromId(typeId);
             if (type == null) {
                 throw new FormatException(path, t + ": unknown ggml tensor type id " + Integer.toUnsignedString(typeId));
+            }
+            if (nDims == 0 && type.blockSize > 1) {
+                throw new FormatException(path, t + ": a scalar (n_dims = 0) cannot have the block type " + type);
             }
             if (nDims > 0 && ne[0] % type.blockSize != 0) {
                 throw new FormatException(path, t + ": row length ne[0] = " + ne[0] + " is not a multiple of the " + type

@@ -26,6 +26,9 @@ import java.util.Objects;
  * atomic (temporary file in the same directory, then rename). Not thread-safe.
  */
 public final class GgufWriter {
+    /** ggml's GGML_MAX_NAME: tensor names must be shorter (in UTF-8 bytes) for llama.cpp to load the file. */
+    public static final int MAX_NAME = 64;
+
     private record Kv(GgufValueType type, Object value) {}
 
     private final Map<String, Kv> kv = new LinkedHashMap<>();
@@ -113,11 +116,15 @@ public final class GgufWriter {
 
     /**
      * Adds a tensor (insertion order is file order). Its name, type and shape (written as reversed ne) and its bytes
-     * are taken as they are. Names must be unique, rank at most 4.
+     * are taken as they are. Names must be unique and shorter than 64 bytes (llama.cpp's limit), rank at most 4.
      */
     public void addTensor(Tensor t) {
         Objects.requireNonNull(t, "tensor");
         if (tensors.containsKey(t.name())) throw new IllegalArgumentException("tensor '" + t.name() + "' added twice");
+        if (t.name().getBytes(StandardCharsets.UTF_8).length >= MAX_NAME) {
+            throw new IllegalArgumentException("tensor '" + t.name() + "': name longer than " + (MAX_NAME - 1)
+                    + " bytes, which llama.cpp (GGML_MAX_NAME) cannot load");
+        }
         if (t.rank() > GgufFile.MAX_DIMS) {
             throw new IllegalArgumentException("tensor '" + t.name() + "': rank " + t.rank() + " > " + GgufFile.MAX_DIMS);
         }

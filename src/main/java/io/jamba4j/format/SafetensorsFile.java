@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jamba4j.tensor.GgmlType;
 import io.jamba4j.tensor.Tensor;
 
@@ -92,10 +91,15 @@ public final class SafetensorsFile implements AutoCloseable {
         try {
             root = JSON.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new FormatException(file, "header is not valid JSON: " + e.getOriginalMessage(), e);
+            String m = e.getOriginalMessage();
+            if (m != null && m.startsWith("Duplicate field '")) {
+                throw new FormatException(file, "header JSON has duplicate key " + m.substring("Duplicate field ".length())
+                        + " (a tensor, or a field of one, listed twice)", e);
+            }
+            throw new FormatException(file, "header is not valid JSON: " + m, e);
         }
         if (root == null || !root.isObject()) {
-            throw new FormatException(file, "header JSON is " + (root == null ? "empty" : "a " + root.getNodeType().toString().toLowerCase())
+            throw new FormatException(file, "header JSON is " + (root == null ? "empty" : "of type " + root.getNodeType().toString().toLowerCase())
                     + ", not an object");
         }
         long dataOffset = 8 + n;

@@ -3,7 +3,6 @@ package io.jamba4j.format;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.jamba4j.tensor.GgmlType;
 import io.jamba4j.tensor.Tensor;
 
 import java.io.IOException;

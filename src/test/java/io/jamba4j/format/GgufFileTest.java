@@ -224,6 +224,8 @@ class GgufFileTest {
         assertThrows(IllegalArgumentException.class, () -> w.addTensor(t));
         assertThrows(IllegalArgumentException.class,
                 () -> w.addTensor(Tensor.ofFloats("r5", new float[]{1}, 1, 1, 1, 1, 1)));
+        assertThrows(IllegalArgumentException.class, () -> w.addTensor(Tensor.ofFloats("n".repeat(64), new float[]{1}, 1)));
+        w.addTensor(Tensor.ofFloats("n".repeat(63), new float[]{1}, 1));
     }
 
     @Test
