@@ -39,3 +39,5 @@ jamba4j_find_jdk() {
 
 jamba4j_find_jdk
 export PATH="$JAVA_HOME/bin:$PATH"
+# Maven's bundled Guava touches sun.misc.Unsafe, which JDK >= 23 warns about on every build; allow it quietly.
+export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"

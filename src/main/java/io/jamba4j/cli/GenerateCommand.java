@@ -29,9 +29,10 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Main.simdCheck(main.noSimdCheck);
+        var simd = Main.simdCheck(main.noSimdCheck);
         SamplingParams params = sampling.toParams();
         try (Jamba j = model.load()) {
+            simd.join();
             int[] ids = j.tokenizer().encode(prompt, true);
             if (ids.length == 0) throw new ModelException("the prompt is empty and the tokenizer adds no BOS token");
             int ctx = context != null ? context : (int) Math.min((long) ids.length + params.maxTokens(), j.config().maxPositionEmbeddings);

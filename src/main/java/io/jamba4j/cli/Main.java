@@ -31,8 +31,17 @@ public final class Main implements Runnable {
         new CommandLine(this).usage(System.out);
     }
 
-    static void simdCheck(boolean skip) {
-        if (skip || Boolean.getBoolean("jamba4j.noSimdCheck")) return;
+    /** Starts the SIMD probe in the background (it takes ~0.5 s); the returned task prints a warning if it fails. */
+    static java.util.concurrent.CompletableFuture<Void> simdCheck(boolean skip) {
+        if (skip || Boolean.getBoolean("jamba4j.noSimdCheck")) return java.util.concurrent.CompletableFuture.completedFuture(null);
+        return java.util.concurrent.CompletableFuture.runAsync(Main::reportSimd, r -> {
+            Thread t = new Thread(r, "jamba4j-simd-check");
+            t.setDaemon(true);
+            t.start();
+        });
+    }
+
+    private static void reportSimd() {
         SimdCheck.Result r = SimdCheck.run();
         if (!r.ok()) {
             System.err.println("WARNING ***************************************************************");
@@ -44,6 +53,11 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         System.setOut(new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8));
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns its exit code: 0 success, 2 a reported error (bad input), 1 a bug. */
+    public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
             if (ex instanceof ModelException || ex instanceof FormatException || ex instanceof TokenizerException
@@ -53,7 +67,7 @@ public final class Main implements Runnable {
             }
             throw ex;
         });
-        System.exit(cl.execute(args));
+        return cl.execute(args);
     }
 
     static final class Version implements CommandLine.IVersionProvider {

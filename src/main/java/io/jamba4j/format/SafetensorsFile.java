@@ -26,7 +26,7 @@ import java.util.Set;
  * to the end of the header, plus an optional "__metadata__" string map), then the data.
  *
  * <p>Everything is validated at {@link #open}: header length, strict UTF-8, JSON syntax (duplicate keys are an
- * error), types of every field, dtype (F32, F16 and BF16 are supported; any other dtype is rejected naming the
+ * error), types of every field, dtype (F32, F16, BF16 and F64 are supported; any other dtype is rejected naming the
  * tensor), data_offsets equal to dtype size x element count, extents inside the file, and no two tensors
  * overlapping. Tensor shapes are the JSON shapes (PyTorch order).
  *
@@ -42,7 +42,7 @@ public final class SafetensorsFile implements AutoCloseable {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
-    private static final Set<String> KNOWN_UNSUPPORTED = Set.of("F64", "I64", "I32", "I16", "I8", "U64", "U32", "U16", "U8",
+    private static final Set<String> KNOWN_UNSUPPORTED = Set.of("I64", "I32", "I16", "I8", "U64", "U32", "U16", "U8",
             "BOOL", "F8_E4M3", "F8_E5M2", "F8_E8M0", "F6_E2M3", "F6_E3M2", "F4", "C64", "C128");
 
     private final Path path;
@@ -151,8 +151,9 @@ public final class SafetensorsFile implements AutoCloseable {
             case "F32" -> GgmlType.F32;
             case "F16" -> GgmlType.F16;
             case "BF16" -> GgmlType.BF16;
+            case "F64" -> GgmlType.F64;
             default -> throw new FormatException(file, t + ": " + (KNOWN_UNSUPPORTED.contains(dtype) ? "dtype " + dtype + " is not supported"
-                    : "unknown dtype '" + dtype + "'") + " (supported: F32, F16, BF16)");
+                    : "unknown dtype '" + dtype + "'") + " (supported: F32, F16, BF16, F64)");
         };
         JsonNode sh = v.get("shape");
         if (sh == null || !sh.isArray()) throw new FormatException(file, t + ": missing or non-array \"shape\"");

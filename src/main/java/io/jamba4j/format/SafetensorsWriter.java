@@ -33,7 +33,7 @@ public final class SafetensorsWriter {
 
     public SafetensorsWriter() {}
 
-    /** Adds a tensor; F32, F16 or BF16 only, names unique. */
+    /** Adds a tensor; F32, F16, BF16 or F64 only, names unique. */
     public void add(Tensor t) {
         Objects.requireNonNull(t, "tensor");
         dtype(t);
@@ -52,8 +52,9 @@ public final class SafetensorsWriter {
             case F32 -> "F32";
             case F16 -> "F16";
             case BF16 -> "BF16";
+            case F64 -> "F64";
             default -> throw new IllegalArgumentException("tensor '" + t.name() + "': type " + t.type()
-                    + " cannot be stored in safetensors (F32, F16 or BF16 only)");
+                    + " cannot be stored in safetensors (F32, F16, BF16 or F64 only)");
         };
     }
 

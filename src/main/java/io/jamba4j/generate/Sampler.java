@@ -104,7 +104,7 @@ public final class Sampler {
         if (rep == 1f && freq == 0f && pres == 0f) return;
         for (int i = 0; i < recentSize; i++) {
             int t = recent[(recentHead + i) % recent.length];
-            if (t < 0 || t >= vocab || counts[t] == 0) continue;
+            if (t < 0 || t >= vocab || counts[t] <= 0) continue;
             int c = counts[t];
             counts[t] = -c; // mark as handled so duplicates in the window are penalised once
             float l = logits[off + t];

@@ -11,6 +11,7 @@ public final class Dequantize {
     private Dequantize() {}
 
     static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** Decodes {@code n} elements starting at byte {@code byteOff} of {@code src} into {@code dst[off..off+n)}. */
@@ -19,6 +20,9 @@ public final class Dequantize {
             case F32 -> MemorySegment.copy(src, F32, byteOff, dst, off, n);
             case F16 -> {
                 for (int i = 0; i < n; i++) dst[off + i] = Float.float16ToFloat(src.get(I16, byteOff + 2L * i));
+            }
+            case F64 -> {
+                for (int i = 0; i < n; i++) dst[off + i] = (float) src.get(F64, byteOff + 8L * i);
             }
             case BF16 -> {
                 for (int i = 0; i < n; i++) dst[off + i] = bf16ToFloat(src.get(I16, byteOff + 2L * i));

@@ -45,6 +45,20 @@ public final class ModelBuilder {
                 w.require(p + "v_proj.weight", kv, h), w.require(p + "o_proj.weight", h, q));
     }
 
+    /** A = −exp(A_log), computed in double and rounded once to float32 (A_log may be stored in F64 for exactness). */
+    public static float[] aFromALog(Tensor aLog) {
+        int n = Math.toIntExact(aLog.numElements());
+        float[] a = new float[n];
+        if (aLog.type() == io.jamba4j.tensor.GgmlType.F64) {
+            double[] d = aLog.data().toArray(java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN));
+            for (int i = 0; i < n; i++) a[i] = (float) -Math.exp(d[i]);
+        } else {
+            float[] f = aLog.toFloats();
+            for (int i = 0; i < n; i++) a[i] = (float) -Math.exp(f[i]);
+        }
+        return a;
+    }
+
     /** HF stores the depthwise conv weight as [Din, 1, K], GGUF squeezes it to [Din, K]; both are accepted. */
     private static float[] convWeight(WeightSet w, String name, long din, long k) {
         Tensor t = w.has(name) && w.tensors().get(name).rank() == 2 ? w.require(name, din, k) : w.require(name, din, 1, k);
@@ -55,8 +69,8 @@ public final class ModelBuilder {
         long h = c.hiddenSize, din = c.mambaInner(), n = c.mambaDState, r = c.mambaDtRank, k = c.mambaDConv;
         float[] a;
         if (w.has(p + "A_log")) {
-            a = w.floats(p + "A_log", din, n);
-            for (int i = 0; i < a.length; i++) a[i] = (float) -Math.exp(a[i]);
+            w.floats(p + "A_log", din, n); // shape check
+            a = aFromALog(w.tensors().get(p + "A_log"));
         } else {
             a = w.floats(p + "A", din, n);
         }

@@ -53,6 +53,13 @@ public final class WeightSet {
 
     /** A small tensor (norm weight, bias, D, ...) decoded to float32. */
     public float[] floats(String name, long... shape) {
+        Tensor t = tensors.get(name);
+        if (t == null) throw new ModelException(source + ": missing tensor '" + name + "'");
+        if (t.type() == io.jamba4j.tensor.GgmlType.F64) { // decoded here, never multiplied: F64 is fine (e.g. A_log)
+            if (!Arrays.equals(t.shape(), shape)) check(t, name, shape);
+            used.add(name);
+            return t.toFloats();
+        }
         return require(name, shape).toFloats();
     }
 
