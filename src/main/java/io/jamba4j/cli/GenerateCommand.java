@@ -36,7 +36,6 @@ final class GenerateCommand implements Callable<Integer> {
             int[] ids = j.tokenizer().encode(prompt, true);
             if (ids.length == 0) throw new ModelException("the prompt is empty and the tokenizer adds no BOS token");
             int ctx = context != null ? context : (int) Math.min((long) ids.length + params.maxTokens(), j.config().maxPositionEmbeddings);
-            if (ctx < ids.length) ctx = ids.length; // the session reports the overflow clearly below
             Session s = j.newSession(Math.max(1, ctx));
             System.out.print(prompt);
             System.out.flush();

@@ -1,0 +1,118 @@
+package io.jamba4j.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jamba4j.model.FixtureSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The CLI run in-process: exit codes, output, and clear errors on bad input. */
+class CliTest {
+    record Run(int code, String out, String err) {}
+
+    static synchronized Run run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int code = Main.run(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    static String fixture(String name, String file) {
+        return FixtureSupport.dir(name).resolve(file).toString();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"A-tiny-dense", "B-hybrid-moe", "C-jamba-v0.1-like"})
+    void infoAndGenerateWorkOnEveryFixtureInBothFormats(String name) {
+        for (String file : new String[]{"hf", "model.gguf"}) {
+            Run info = run("info", "-m", fixture(name, file), "--context", "1000");
+            assertEquals(0, info.code(), info.err());
+            assertTrue(info.out().contains("schedule:") && info.out().contains("params:") && info.out().contains("cache:"), info.out());
+            Run gen = run("generate", "--no-simd-check", "-m", fixture(name, file), "-p", "The sea", "-n", "8", "--seed", "3");
+            assertEquals(0, gen.code(), gen.err());
+            assertTrue(gen.out().startsWith("The sea"), gen.out());
+            assertTrue(gen.err().matches("(?s).*\\[prompt \\d+ tokens, prefill [\\d.]+ tok/s \\| generated \\d+ tokens, decode [\\d.]+ tok/s \\| stop: \\w+].*"), gen.err());
+        }
+    }
+
+    @Test
+    void tokenizeEqualsTheFixtureIds() throws Exception {
+        var entries = new ObjectMapper().readTree(FixtureSupport.dir("A-tiny-dense").resolve("tokenize.json").toFile());
+        for (var e : entries) {
+            Run r = run("tokenize", "--tokenizer", fixture("A-tiny-dense", "hf"), "--text", e.get("text").asText());
+            assertEquals(0, r.code(), r.err());
+            assertEquals(e.get("ids_hf").toString().replace(",", ", "), r.out().trim(), e.get("text").asText());
+        }
+    }
+
+    @Test
+    void logitsWritesTheReferenceLayout(@TempDir Path tmp) throws Exception {
+        Run r = run("logits", "-m", fixture("A-tiny-dense", "model.gguf"), "--ids", fixture("A-tiny-dense", "ref/prompt.json"),
+                "--out", tmp.toString(), "--greedy", "4");
+        assertEquals(0, r.code(), r.err());
+        var lp = io.jamba4j.format.Npy.read(tmp.resolve("logprobs.npy"));
+        assertArrayEquals(new int[]{66, 512}, lp.shape());
+        var gen = io.jamba4j.format.Npy.read(tmp.resolve("gen_logprobs.npy"));
+        assertArrayEquals(new int[]{4, 512}, gen.shape());
+        var ref = FixtureSupport.reference("A-tiny-dense", "ref");
+        int[] greedy = new ObjectMapper().readValue(tmp.resolve("greedy.json").toFile(), int[].class);
+        assertArrayEquals(java.util.Arrays.copyOf(ref.greedy(), 4), greedy);
+        assertTrue(FixtureSupport.maxAbsDiff(lp.data(), 0, ref.logprobs().data(), 0, 66 * 512) < 1e-4);
+    }
+
+    @Test
+    void badInputGivesAClearErrorAndExitCode2(@TempDir Path tmp) throws Exception {
+        Path gguf = tmp.resolve("cut.gguf");
+        byte[] all = Files.readAllBytes(Path.of(fixture("A-tiny-dense", "model.gguf")));
+        Files.write(gguf, java.util.Arrays.copyOf(all, all.length / 2));
+        Run r = run("info", "-m", gguf.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("cut.gguf"), r.err());
+
+        r = run("info", "-m", tmp.resolve("missing.gguf").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("missing.gguf"), r.err());
+
+        Path ids = tmp.resolve("ids.json");
+        Files.writeString(ids, "[1, 999999]");
+        r = run("logits", "-m", fixture("A-tiny-dense", "model.gguf"), "--ids", ids.toString(), "--out", tmp.resolve("o").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("999999") && r.err().contains("vocabulary"), r.err());
+
+        Files.writeString(ids, "[]");
+        r = run("logits", "-m", fixture("A-tiny-dense", "model.gguf"), "--ids", ids.toString(), "--out", tmp.resolve("o").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("empty"), r.err());
+
+        r = run("generate", "--no-simd-check", "-m", fixture("A-tiny-dense", "model.gguf"), "-p", "a long prompt that will not fit", "--context", "3");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("context"), r.err());
+
+        r = run("generate", "--no-simd-check", "-m", fixture("A-tiny-dense", "model.gguf"), "-p", "x", "--top-p", "0");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("top-p"), r.err());
+
+        Path cfg = tmp.resolve("bad");
+        Files.createDirectories(cfg);
+        Files.writeString(cfg.resolve("config.json"), "{\"hidden_size\": 10, \"num_attention_heads\": 3}");
+        r = run("info", "-m", cfg.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("config.json") && r.err().contains("num_attention_heads"), r.err());
+    }
+}
