@@ -53,6 +53,7 @@ public final class ModelLoader {
             if (embd == null) throw new ModelException(path + ": missing tensor 'token_embd.weight'");
             JambaConfig config = GgufConfig.read(path.toString(), f.metadata(), f.tensorMap().keySet(), embd.rows());
             Map<String, Tensor> hf = new LinkedHashMap<>();
+            Map<String, String> fileNames = new LinkedHashMap<>();
             for (Tensor t : f.tensors()) {
                 Matcher m = GGUF_EXPERTS.matcher(t.name());
                 if (m.matches()) {
@@ -62,14 +63,16 @@ public final class ModelLoader {
                     for (int e = 0; e < t.dim(0); e++) {
                         String name = "model.layers." + layer + ".feed_forward.experts." + e + "." + proj;
                         hf.put(name, t.slice(e).renamed(name));
+                        fileNames.put(name, t.name() + "[" + e + "]");
                     }
                     continue;
                 }
                 String name = WeightNames.ggufToHf(t.name());
                 if (name == null) throw new ModelException(path + ": unexpected tensor '" + t.name() + "' (not part of the jamba architecture)");
                 hf.put(name, t.renamed(name));
+                fileNames.put(name, t.name());
             }
-            WeightSet w = new WeightSet(path.toString(), hf);
+            WeightSet w = new WeightSet(path.toString(), hf, fileNames);
             return new Checkpoint(path, config, w, f, f);
         } catch (RuntimeException e) {
             f.close();

@@ -20,9 +20,28 @@ public final class WeightSet {
     private final Map<String, Tensor> tensors;
     private final Set<String> used = new LinkedHashSet<>();
 
+    private final Map<String, String> fileNames;
+
     public WeightSet(String source, Map<String, Tensor> tensors) {
+        this(source, tensors, Map.of());
+    }
+
+    /** @param fileNames HF name → the name the tensor has in its file, where they differ (GGUF), for error messages */
+    public WeightSet(String source, Map<String, Tensor> tensors, Map<String, String> fileNames) {
         this.source = source;
         this.tensors = new LinkedHashMap<>(tensors);
+        this.fileNames = Map.copyOf(fileNames);
+    }
+
+    private ModelException missing(String name) {
+        String g = fileNames.isEmpty() ? null : WeightNames.hfToGguf(name);
+        return new ModelException(source + ": missing tensor '" + name + "'" + (g != null ? " ('" + g + "')" : ""));
+    }
+
+    /** "'name'" or, for a tensor named differently in its file, "'file name' (name)". */
+    String label(String name) {
+        String f = fileNames.get(name);
+        return f == null || f.equals(name) ? "'" + name + "'" : "'" + f + "' (" + name + ")";
     }
 
     public String source() {
@@ -40,7 +59,7 @@ public final class WeightSet {
     /** The tensor {@code name}, which must exist and have exactly {@code shape}. */
     public Tensor require(String name, long... shape) {
         Tensor t = tensors.get(name);
-        if (t == null) throw new ModelException(source + ": missing tensor '" + name + "'");
+        if (t == null) throw missing(name);
         check(t, name, shape);
         used.add(name);
         return t;
@@ -54,7 +73,7 @@ public final class WeightSet {
     /** A small tensor (norm weight, bias, D, ...) decoded to float32. */
     public float[] floats(String name, long... shape) {
         Tensor t = tensors.get(name);
-        if (t == null) throw new ModelException(source + ": missing tensor '" + name + "'");
+        if (t == null) throw missing(name);
         if (t.type() == io.jamba4j.tensor.GgmlType.F64) { // decoded here, never multiplied: F64 is fine (e.g. A_log)
             if (!Arrays.equals(t.shape(), shape)) check(t, name, shape);
             used.add(name);
@@ -70,11 +89,11 @@ public final class WeightSet {
 
     private void check(Tensor t, String name, long[] shape) {
         if (!Arrays.equals(t.shape(), shape)) {
-            throw new ModelException(source + ": tensor '" + name + "' has shape " + Arrays.toString(t.shape())
+            throw new ModelException(source + ": tensor " + label(name) + " has shape " + Arrays.toString(t.shape())
                     + ", but the config implies " + Arrays.toString(shape));
         }
         if (!t.type().supported) {
-            throw new ModelException(source + ": tensor '" + name + "' has type " + t.type() + ", which jamba4j cannot compute with yet");
+            throw new ModelException(source + ": tensor " + label(name) + " has type " + t.type() + ", which jamba4j cannot compute with yet");
         }
     }
 
