@@ -1,13 +1,61 @@
 package io.jamba4j.kernels;
 
+import io.jamba4j.tensor.GgmlType;
 import io.jamba4j.tensor.Tensor;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Objects;
 
 /**
- * Matrix products of a weight tensor W [out, in] (any supported type) with float32 activations.
- * PLACEHOLDER: scalar reference implementation; to be replaced by the SIMD/threaded kernels.
+ * Matrix products of a weight tensor W [out, in] (F32, F16, BF16, Q8_0 or Q4_0) with float32 activations, with
+ * llama.cpp's CPU numerics (see {@link MatMulReference} for the per-type rules, which these kernels reproduce up to
+ * the order of float32 accumulation).
+ *
+ * <p>Two kernels:
+ * <ul>
+ *   <li>T = 1 (matrix × vector): rows of W are streamed straight from their {@link MemorySegment} with vector loads,
+ *       decoded in registers and dotted against the (rounded / Q8_0-quantized) activation; output rows are split
+ *       across {@link Parallel}'s threads. Nothing is allocated per call.</li>
+ *   <li>T &gt; 1 (GEMM): X is packed once (rounded or quantized to Q8_0 integer values held as floats) into tiles of
+ *       {@link #NR} rows interleaved along {@code in}; W is packed per panel of {@link #MR} rows into float32,
+ *       transposed so that one vector load gives {@code in}-index k of MR consecutive rows; a register-tiled
+ *       micro-kernel keeps MR × NR accumulators and does one broadcast per X value. For Q8_0 / Q4_0 the
+ *       micro-kernel sums each 32-block's products in float32 — exact, since every partial sum is an integer below
+ *       2^24 — and then scales the block by {@code d_w · d_x} into separate accumulators, which is llama.cpp's integer
+ *       scheme up to float accumulation order.</li>
+ * </ul>
  */
 public final class MatMul {
     private MatMul() {}
+
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int L = F.length();
+    /** Whether the vector kernels are used (needs at least 8 float lanes); otherwise the scalar reference runs. */
+    static final boolean VECTOR = L >= 8;
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    static final VectorSpecies<Short> SH = VECTOR ? VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2)) : null;
+    static final VectorSpecies<Byte> BY = VECTOR ? VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 4)) : null;
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    static final ValueLayout.OfFloat F32LE = Dequantize.F32;
+    static final ValueLayout.OfShort I16LE = Dequantize.I16;
+
+    /** GEMM micro-kernel rows of W (two vectors). */
+    static final int MR = 2 * L;
+    /** GEMM micro-kernel rows of X. */
+    static final int NR = 6;
+
+    /** Below this many weight bytes a matrix-vector product runs on the calling thread alone. */
+    private static final long SERIAL_BYTES = 96 * 1024;
 
     /**
      * Y[t, o] = Σ_i W[o, i] · X[t, i] for t in [0, T): X holds T rows of {@code in = w.cols()} floats starting at
@@ -16,15 +64,518 @@ public final class MatMul {
     public static void matmul(Tensor w, float[] x, int xOff, int T, float[] y, int yOff) {
         int in = w.cols();
         int out = Math.toIntExact(w.rows());
-        float[] row = new float[in];
-        for (int o = 0; o < out; o++) {
-            w.rowToFloats(o, row, 0);
-            for (int t = 0; t < T; t++) {
-                float s = 0;
-                int xb = xOff + t * in;
-                for (int i = 0; i < in; i++) s += row[i] * x[xb + i];
-                y[yOff + t * out + o] = s;
+        GgmlType type = w.type();
+        switch (type) {
+            case F32, F16, BF16, Q8_0, Q4_0 -> {}
+            default -> throw new UnsupportedOperationException("matmul: tensor '" + w.name() + "' has type " + type + ", not supported");
+        }
+        if (T < 0) throw new IllegalArgumentException("T = " + T);
+        Objects.checkFromIndexSize(xOff, Math.multiplyExact(T, in), x.length);
+        Objects.checkFromIndexSize(yOff, Math.multiplyExact(T, out), y.length);
+        if (T == 0 || out == 0) return;
+        if (in == 0) {
+            java.util.Arrays.fill(y, yOff, yOff + T * out, 0f);
+            return;
+        }
+        if (!VECTOR) {
+            MatMulReference.matmul(w, x, xOff, T, y, yOff);
+        } else if (T == 1) {
+            matvec(w, x, xOff, y, yOff);
+        } else {
+            gemm(w, x, xOff, T, y, yOff);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // T = 1
+
+    private static final ThreadLocal<MatVecTask> MATVEC_TASK = ThreadLocal.withInitial(MatVecTask::new);
+
+    /** Per calling thread: the prepared activation and the job, reused so a matvec allocates nothing. */
+    private static final class MatVecTask implements Parallel.IntRangeBody {
+        float[] xs = new float[0];
+        float[] dx = new float[0];
+        MemorySegment seg;
+        long rowBytes;
+        int in;
+        GgmlType type;
+        float[] xv;
+        int xo;
+        float[] y;
+        int yo;
+
+        @Override
+        public void run(int start, int end) {
+            switch (type) {
+                case F32 -> rowsF32(seg, rowBytes, in, xv, xo, y, yo, start, end);
+                case F16 -> rowsF16(seg, rowBytes, in, xv, xo, y, yo, start, end);
+                case BF16 -> rowsBF16(seg, rowBytes, in, xv, xo, y, yo, start, end);
+                case Q8_0 -> rowsQ8(seg, rowBytes, in, xv, dx, y, yo, start, end);
+                case Q4_0 -> rowsQ4(seg, rowBytes, in, xv, dx, y, yo, start, end);
+                default -> throw new AssertionError(type);
             }
+        }
+    }
+
+    private static void matvec(Tensor w, float[] x, int xOff, float[] y, int yOff) {
+        MatVecTask task = MATVEC_TASK.get();
+        int in = w.cols();
+        int out = (int) w.rows();
+        GgmlType type = w.type();
+        if (type != GgmlType.F32 && task.xs.length < in) task.xs = new float[in];
+        switch (type) {
+            case F32 -> { task.xv = x; task.xo = xOff; }
+            case F16 -> {
+                float[] xs = task.xs;
+                for (int i = 0; i < in; i++) xs[i] = Float.float16ToFloat(Float.floatToFloat16(x[xOff + i]));
+                task.xv = xs; task.xo = 0;
+            }
+            case BF16 -> {
+                float[] xs = task.xs;
+                for (int i = 0; i < in; i++) xs[i] = roundBf16(x[xOff + i]);
+                task.xv = xs; task.xo = 0;
+            }
+            case Q8_0, Q4_0 -> {
+                if (task.dx.length < in / 32) task.dx = new float[in / 32];
+                quantizeActivation(x, xOff, in, task.xs, 0, task.dx, 0);
+                task.xv = task.xs; task.xo = 0;
+            }
+            default -> throw new AssertionError(type);
+        }
+        task.seg = w.data();
+        task.rowBytes = w.rowBytes();
+        task.in = in;
+        task.type = type;
+        task.y = y;
+        task.yo = yOff;
+        try {
+            long bytes = task.rowBytes * out;
+            if (bytes < SERIAL_BYTES || Parallel.threads() == 1) {
+                task.run(0, out);
+            } else {
+                // ~8 chunks per thread, at least 32 KiB of weights each, in multiples of 4 rows
+                long perChunk = Math.max(32 * 1024 / task.rowBytes, out / (8L * Parallel.threads()));
+                int grain = (int) Math.min(out, (perChunk + 3) & ~3L);
+                Parallel.forRange(out, Math.max(4, grain), task);
+            }
+        } finally {
+            task.seg = null;
+            task.xv = null;
+            task.y = null;
+        }
+    }
+
+    static float roundBf16(float v) {
+        return Dequantize.bf16ToFloat(Dequantize.floatToBf16(v));
+    }
+
+    /**
+     * Q8_0 quantization of an activation row as llama.cpp's CPU backend does it (variant chosen by the property
+     * {@code jamba4j.q8act}, see {@link MatMulReference#X86_ACT_ROUNDING}): integer values to {@code q} as floats,
+     * fp16-rounded block scales to {@code d}.
+     */
+    static void quantizeActivation(float[] x, int xOff, int n, float[] q, int qOff, float[] d, int dOff) {
+        boolean x86 = MatMulReference.X86_ACT_ROUNDING;
+        if (L != 8 && L != 16) {
+            MatMulReference.quantizeActivation(x, xOff, n, q, qOff, d, dOff, x86);
+            return;
+        }
+        int per = 32 / L;
+        for (int b = 0; b < n / 32; b++) {
+            int xb = xOff + 32 * b;
+            FloatVector m = FloatVector.fromArray(F, x, xb).abs();
+            for (int j = 1; j < per; j++) m = m.max(FloatVector.fromArray(F, x, xb + j * L).abs());
+            float amax = m.reduceLanes(VectorOperators.MAX);
+            float dd = amax / 127f;
+            float id = x86 ? (amax != 0f ? 127f / amax : 0f) : (dd != 0f ? 1f / dd : 0f);
+            for (int j = 0; j < per; j++) {
+                FloatVector v = FloatVector.fromArray(F, x, xb + j * L).mul(id);
+                FloatVector r;
+                if (x86) {
+                    // round half to even: adding and subtracting 1.5 * 2^23 rounds to an integer in the current
+                    // (nearest-even) rounding mode; exact for |v| < 2^22 (here |v| <= 127)
+                    r = v.add(0x1.8p23f).sub(0x1.8p23f);
+                } else {
+                    // roundf (half away from zero): round |v| to nearest-even, then bump ties that went down
+                    FloatVector a = v.abs();
+                    FloatVector t = a.add(0x1p23f).sub(0x1p23f); // exact for 0 <= a < 2^23
+                    t = t.blend(t.add(1f), a.sub(t).compare(VectorOperators.EQ, 0.5f));
+                    r = t.blend(t.neg(), v.compare(VectorOperators.LT, 0f));
+                }
+                r.intoArray(q, qOff + 32 * b + j * L);
+            }
+            d[dOff + b] = Float.float16ToFloat(Float.floatToFloat16(dd));
+        }
+    }
+
+    // --- T = 1 row kernels: rows [r0, r1) of W, y[yo + r] = dot(W[r], x) -----------------------------------------
+
+    static void rowsF32(MemorySegment seg, long rowBytes, int in, float[] x, int xo, float[] y, int yo, int r0, int r1) {
+        int up4 = in & ~(4 * L - 1);
+        int upL = in & ~(L - 1);
+        for (int r = r0; r < r1; r++) {
+            long base = r * rowBytes;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            int i = 0;
+            for (; i < up4; i += 4 * L) {
+                long p = base + 4L * i;
+                a0 = FloatVector.fromMemorySegment(F, seg, p, LE).fma(FloatVector.fromArray(F, x, xo + i), a0);
+                a1 = FloatVector.fromMemorySegment(F, seg, p + 4L * L, LE).fma(FloatVector.fromArray(F, x, xo + i + L), a1);
+                a2 = FloatVector.fromMemorySegment(F, seg, p + 8L * L, LE).fma(FloatVector.fromArray(F, x, xo + i + 2 * L), a2);
+                a3 = FloatVector.fromMemorySegment(F, seg, p + 12L * L, LE).fma(FloatVector.fromArray(F, x, xo + i + 3 * L), a3);
+            }
+            for (; i < upL; i += L) {
+                a0 = FloatVector.fromMemorySegment(F, seg, base + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), a0);
+            }
+            float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+            for (; i < in; i++) s += seg.get(F32LE, base + 4L * i) * x[xo + i];
+            y[yo + r] = s;
+        }
+    }
+
+    /** fp16 bits (sign-extended into int lanes) to float32, exact for every value including subnormals, inf, NaN. */
+    static FloatVector halfToFloat(IntVector h) {
+        IntVector mag = h.and(0x7FFF);
+        IntVector sh = mag.lanewise(VectorOperators.LSHL, 13);
+        FloatVector f = sh.reinterpretAsFloats().mul(0x1p112f); // rebias the exponent; handles subnormals
+        VectorMask<Integer> special = mag.compare(VectorOperators.GE, 0x7C00);
+        IntVector bits = f.reinterpretAsInts().blend(sh.or(0x7F800000), special);
+        return bits.or(h.and(0x80000000)).reinterpretAsFloats();
+    }
+
+    static void rowsF16(MemorySegment seg, long rowBytes, int in, float[] x, int xo, float[] y, int yo, int r0, int r1) {
+        int up2 = in & ~(2 * L - 1);
+        int upL = in & ~(L - 1);
+        for (int r = r0; r < r1; r++) {
+            long base = r * rowBytes;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0;
+            int i = 0;
+            for (; i < up2; i += 2 * L) {
+                long p = base + 2L * i;
+                IntVector h0 = (IntVector) ShortVector.fromMemorySegment(SH, seg, p, LE).convertShape(VectorOperators.S2I, I, 0);
+                IntVector h1 = (IntVector) ShortVector.fromMemorySegment(SH, seg, p + 2L * L, LE).convertShape(VectorOperators.S2I, I, 0);
+                a0 = halfToFloat(h0).fma(FloatVector.fromArray(F, x, xo + i), a0);
+                a1 = halfToFloat(h1).fma(FloatVector.fromArray(F, x, xo + i + L), a1);
+            }
+            for (; i < upL; i += L) {
+                IntVector h0 = (IntVector) ShortVector.fromMemorySegment(SH, seg, base + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0);
+                a0 = halfToFloat(h0).fma(FloatVector.fromArray(F, x, xo + i), a0);
+            }
+            float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+            for (; i < in; i++) s += Float.float16ToFloat(seg.get(I16LE, base + 2L * i)) * x[xo + i];
+            y[yo + r] = s;
+        }
+    }
+
+    static void rowsBF16(MemorySegment seg, long rowBytes, int in, float[] x, int xo, float[] y, int yo, int r0, int r1) {
+        int up2 = in & ~(2 * L - 1);
+        int upL = in & ~(L - 1);
+        for (int r = r0; r < r1; r++) {
+            long base = r * rowBytes;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0;
+            int i = 0;
+            for (; i < up2; i += 2 * L) {
+                long p = base + 2L * i;
+                FloatVector w0 = ShortVector.fromMemorySegment(SH, seg, p, LE).convertShape(VectorOperators.S2I, I, 0)
+                        .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                FloatVector w1 = ShortVector.fromMemorySegment(SH, seg, p + 2L * L, LE).convertShape(VectorOperators.S2I, I, 0)
+                        .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                a0 = w0.fma(FloatVector.fromArray(F, x, xo + i), a0);
+                a1 = w1.fma(FloatVector.fromArray(F, x, xo + i + L), a1);
+            }
+            for (; i < upL; i += L) {
+                FloatVector w0 = ShortVector.fromMemorySegment(SH, seg, base + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0)
+                        .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                a0 = w0.fma(FloatVector.fromArray(F, x, xo + i), a0);
+            }
+            float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+            for (; i < in; i++) s += Dequantize.bf16ToFloat(seg.get(I16LE, base + 2L * i)) * x[xo + i];
+            y[yo + r] = s;
+        }
+    }
+
+    /** Q8_0 rows against a Q8_0-quantized activation (integer values {@code q}, block scales {@code dx}). */
+    static void rowsQ8(MemorySegment seg, long rowBytes, int in, float[] q, float[] dx, float[] y, int yo, int r0, int r1) {
+        int nb = in / 32;
+        for (int r = r0; r < r1; r++) {
+            long base = r * rowBytes;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0;
+            int b = 0;
+            for (; b + 1 < nb; b += 2) {
+                long p = base + 34L * b;
+                a0 = blockQ8(seg, p, q, 32 * b).fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(I16LE, p)) * dx[b]), a0);
+                a1 = blockQ8(seg, p + 34, q, 32 * b + 32).fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(I16LE, p + 34)) * dx[b + 1]), a1);
+            }
+            if (b < nb) {
+                long p = base + 34L * b;
+                a0 = blockQ8(seg, p, q, 32 * b).fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(I16LE, p)) * dx[b]), a0);
+            }
+            y[yo + r] = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        }
+    }
+
+    /** Lane-wise partial sums (exact integers) of one Q8_0 block times the quantized activation block at q[qi]. */
+    private static FloatVector blockQ8(MemorySegment seg, long p, float[] q, int qi) {
+        FloatVector s = ((FloatVector) ByteVector.fromMemorySegment(BY, seg, p + 2, LE).convertShape(VectorOperators.B2F, F, 0))
+                .mul(FloatVector.fromArray(F, q, qi));
+        for (int j = 1; j < 32 / L; j++) {
+            s = ((FloatVector) ByteVector.fromMemorySegment(BY, seg, p + 2 + (long) j * L, LE).convertShape(VectorOperators.B2F, F, 0))
+                    .fma(FloatVector.fromArray(F, q, qi + j * L), s);
+        }
+        return s;
+    }
+
+    /** Q4_0 rows against a Q8_0-quantized activation. */
+    static void rowsQ4(MemorySegment seg, long rowBytes, int in, float[] q, float[] dx, float[] y, int yo, int r0, int r1) {
+        int nb = in / 32;
+        for (int r = r0; r < r1; r++) {
+            long base = r * rowBytes;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0;
+            int b = 0;
+            for (; b + 1 < nb; b += 2) {
+                long p = base + 18L * b;
+                a0 = blockQ4(seg, p, q, 32 * b).fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(I16LE, p)) * dx[b]), a0);
+                a1 = blockQ4(seg, p + 18, q, 32 * b + 32).fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(I16LE, p + 18)) * dx[b + 1]), a1);
+            }
+            if (b < nb) {
+                long p = base + 18L * b;
+                a0 = blockQ4(seg, p, q, 32 * b).fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(I16LE, p)) * dx[b]), a0);
+            }
+            y[yo + r] = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        }
+    }
+
+    private static FloatVector blockQ4(MemorySegment seg, long p, float[] q, int qi) {
+        FloatVector s = null;
+        for (int h = 0; h < 16 / L; h++) {
+            IntVector v = (IntVector) ByteVector.fromMemorySegment(BY, seg, p + 2 + (long) h * L, LE).convertShape(VectorOperators.B2I, I, 0);
+            FloatVector lo = (FloatVector) v.and(0xF).sub(8).convert(VectorOperators.I2F, 0);
+            FloatVector hi = (FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8).convert(VectorOperators.I2F, 0);
+            FloatVector xl = FloatVector.fromArray(F, q, qi + h * L);
+            FloatVector xh = FloatVector.fromArray(F, q, qi + 16 + h * L);
+            s = (s == null) ? lo.mul(xl) : lo.fma(xl, s);
+            s = hi.fma(xh, s);
+        }
+        return s;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // T > 1
+
+    /** Per thread: packed W panel and its block scales. */
+    private static final class PanelScratch {
+        float[] wp = new float[0];
+        float[] dw = new float[0];
+    }
+
+    private static final ThreadLocal<PanelScratch> PANEL = ThreadLocal.withInitial(PanelScratch::new);
+
+    /** Per calling thread: packed X. */
+    private static final class XScratch {
+        float[] xp = new float[0];
+        float[] dxp = new float[0];
+        float[] row = new float[0];
+        float[] rowd = new float[0];
+    }
+
+    private static final ThreadLocal<XScratch> XPACK = ThreadLocal.withInitial(XScratch::new);
+
+    private static void gemm(Tensor w, float[] x, int xOff, int T, float[] y, int yOff) {
+        GgmlType type = w.type();
+        boolean quant = type == GgmlType.Q8_0 || type == GgmlType.Q4_0;
+        int in = w.cols();
+        int out = (int) w.rows();
+        int nb = in / 32;
+        int tiles = (T + NR - 1) / NR;
+        XScratch xs = XPACK.get();
+        long xpLen = (long) tiles * in * NR;
+        if (xpLen > Integer.MAX_VALUE - 64) throw new IllegalArgumentException("matmul: X too large (" + T + " x " + in + ")");
+        if (xs.xp.length < xpLen) xs.xp = new float[(int) xpLen];
+        if (quant && xs.dxp.length < tiles * nb * NR) xs.dxp = new float[tiles * nb * NR];
+        float[] xp = xs.xp, dxp = xs.dxp;
+
+        // pack X: tile j holds rows [j*NR, j*NR+NR) interleaved: xp[(j*in + k)*NR + c] = X'[j*NR + c, k]
+        Parallel.forRange(tiles, 1, (j0, j1) -> {
+            float[] row = new float[in];
+            float[] rowd = new float[Math.max(1, nb)];
+            for (int j = j0; j < j1; j++) {
+                int tb = j * in * NR;
+                for (int c = 0; c < NR; c++) {
+                    int t = j * NR + c;
+                    if (t >= T) {
+                        for (int k = 0; k < in; k++) xp[tb + k * NR + c] = 0f;
+                        if (quant) for (int b = 0; b < nb; b++) dxp[(j * nb + b) * NR + c] = 0f;
+                        continue;
+                    }
+                    int xb = xOff + t * in;
+                    switch (type) {
+                        case F32 -> System.arraycopy(x, xb, row, 0, in);
+                        case F16 -> { for (int k = 0; k < in; k++) row[k] = Float.float16ToFloat(Float.floatToFloat16(x[xb + k])); }
+                        case BF16 -> { for (int k = 0; k < in; k++) row[k] = roundBf16(x[xb + k]); }
+                        default -> {
+                            quantizeActivation(x, xb, in, row, 0, rowd, 0);
+                            for (int b = 0; b < nb; b++) dxp[(j * nb + b) * NR + c] = rowd[b];
+                        }
+                    }
+                    for (int k = 0; k < in; k++) xp[tb + k * NR + c] = row[k];
+                }
+            }
+        });
+
+        int panels = (out + MR - 1) / MR;
+        MemorySegment seg = w.data();
+        long rowBytes = w.rowBytes();
+        Parallel.forRange(panels, 1, (p0, p1) -> {
+            PanelScratch ps = PANEL.get();
+            if (ps.wp.length < in * MR) ps.wp = new float[in * MR];
+            if (quant && ps.dw.length < nb * MR) ps.dw = new float[nb * MR];
+            float[] wp = ps.wp, dw = ps.dw;
+            for (int p = p0; p < p1; p++) {
+                int o0 = p * MR;
+                int rows = Math.min(MR, out - o0);
+                packW(type, seg, rowBytes, in, o0, rows, wp, dw);
+                for (int j = 0; j < tiles; j++) {
+                    int t0 = j * NR;
+                    int tValid = Math.min(NR, T - t0);
+                    int yb = yOff + t0 * out + o0;
+                    if (quant) kernelQ(wp, dw, xp, dxp, j * in * NR, j * nb * NR, nb, y, yb, out, rows, tValid);
+                    else kernelF(wp, xp, j * in * NR, in, y, yb, out, rows, tValid);
+                }
+            }
+        });
+    }
+
+    /** Packs rows [o0, o0+rows) of W into wp[k*MR + r] (zero rows past {@code rows}) and block scales into dw[b*MR + r]. */
+    static void packW(GgmlType type, MemorySegment seg, long rowBytes, int in, int o0, int rows, float[] wp, float[] dw) {
+        if (rows < MR) {
+            java.util.Arrays.fill(wp, 0, in * MR, 0f);
+            if (type == GgmlType.Q8_0 || type == GgmlType.Q4_0) java.util.Arrays.fill(dw, 0, (in / 32) * MR, 0f);
+        }
+        for (int r = 0; r < rows; r++) {
+            long base = (long) (o0 + r) * rowBytes;
+            switch (type) {
+                case F32 -> {
+                    for (int k = 0; k < in; k++) wp[k * MR + r] = seg.get(F32LE, base + 4L * k);
+                }
+                case F16 -> {
+                    for (int k = 0; k < in; k++) wp[k * MR + r] = Float.float16ToFloat(seg.get(I16LE, base + 2L * k));
+                }
+                case BF16 -> {
+                    for (int k = 0; k < in; k++) wp[k * MR + r] = Dequantize.bf16ToFloat(seg.get(I16LE, base + 2L * k));
+                }
+                case Q8_0 -> {
+                    for (int b = 0; b < in / 32; b++) {
+                        long p = base + 34L * b;
+                        dw[b * MR + r] = Float.float16ToFloat(seg.get(I16LE, p));
+                        int k0 = 32 * b;
+                        for (int i = 0; i < 32; i++) wp[(k0 + i) * MR + r] = seg.get(ValueLayout.JAVA_BYTE, p + 2 + i);
+                    }
+                }
+                case Q4_0 -> {
+                    for (int b = 0; b < in / 32; b++) {
+                        long p = base + 18L * b;
+                        dw[b * MR + r] = Float.float16ToFloat(seg.get(I16LE, p));
+                        int k0 = 32 * b;
+                        for (int i = 0; i < 16; i++) {
+                            int v = seg.get(ValueLayout.JAVA_BYTE, p + 2 + i) & 0xFF;
+                            wp[(k0 + i) * MR + r] = (v & 0xF) - 8;
+                            wp[(k0 + i + 16) * MR + r] = (v >>> 4) - 8;
+                        }
+                    }
+                }
+                default -> throw new AssertionError(type);
+            }
+        }
+    }
+
+    /** Float micro-kernel: MR rows of packed W × NR packed X rows over all of {@code in}; writes Y. */
+    static void kernelF(float[] wp, float[] xp, int xb, int in, float[] y, int yb, int out, int rows, int tValid) {
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00, c04 = c00, c05 = c00;
+        FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00, c14 = c00, c15 = c00;
+        for (int k = 0, wi = 0, xi = xb; k < in; k++, wi += MR, xi += NR) {
+            FloatVector w0 = FloatVector.fromArray(F, wp, wi);
+            FloatVector w1 = FloatVector.fromArray(F, wp, wi + L);
+            FloatVector b = FloatVector.broadcast(F, xp[xi]);
+            c00 = w0.fma(b, c00); c10 = w1.fma(b, c10);
+            b = FloatVector.broadcast(F, xp[xi + 1]);
+            c01 = w0.fma(b, c01); c11 = w1.fma(b, c11);
+            b = FloatVector.broadcast(F, xp[xi + 2]);
+            c02 = w0.fma(b, c02); c12 = w1.fma(b, c12);
+            b = FloatVector.broadcast(F, xp[xi + 3]);
+            c03 = w0.fma(b, c03); c13 = w1.fma(b, c13);
+            b = FloatVector.broadcast(F, xp[xi + 4]);
+            c04 = w0.fma(b, c04); c14 = w1.fma(b, c14);
+            b = FloatVector.broadcast(F, xp[xi + 5]);
+            c05 = w0.fma(b, c05); c15 = w1.fma(b, c15);
+        }
+        store(c00, c10, y, yb, rows);
+        if (tValid > 1) store(c01, c11, y, yb + out, rows);
+        if (tValid > 2) store(c02, c12, y, yb + 2 * out, rows);
+        if (tValid > 3) store(c03, c13, y, yb + 3 * out, rows);
+        if (tValid > 4) store(c04, c14, y, yb + 4 * out, rows);
+        if (tValid > 5) store(c05, c15, y, yb + 5 * out, rows);
+    }
+
+    /**
+     * Quantized micro-kernel: per 32-block, exact integer partial sums p (floats) of packed W values × packed X
+     * values, then c += p · (d_w · d_x) per lane.
+     */
+    static void kernelQ(float[] wp, float[] dw, float[] xp, float[] dxp, int xb, int db, int nb,
+                        float[] y, int yb, int out, int rows, int tValid) {
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00, c04 = c00, c05 = c00;
+        FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00, c14 = c00, c15 = c00;
+        for (int blk = 0; blk < nb; blk++) {
+            FloatVector p00 = FloatVector.zero(F), p01 = p00, p02 = p00, p03 = p00, p04 = p00, p05 = p00;
+            FloatVector p10 = p00, p11 = p00, p12 = p00, p13 = p00, p14 = p00, p15 = p00;
+            int wi = blk * 32 * MR;
+            int xi = xb + blk * 32 * NR;
+            for (int kk = 0; kk < 32; kk++, wi += MR, xi += NR) {
+                FloatVector w0 = FloatVector.fromArray(F, wp, wi);
+                FloatVector w1 = FloatVector.fromArray(F, wp, wi + L);
+                FloatVector b = FloatVector.broadcast(F, xp[xi]);
+                p00 = w0.fma(b, p00); p10 = w1.fma(b, p10);
+                b = FloatVector.broadcast(F, xp[xi + 1]);
+                p01 = w0.fma(b, p01); p11 = w1.fma(b, p11);
+                b = FloatVector.broadcast(F, xp[xi + 2]);
+                p02 = w0.fma(b, p02); p12 = w1.fma(b, p12);
+                b = FloatVector.broadcast(F, xp[xi + 3]);
+                p03 = w0.fma(b, p03); p13 = w1.fma(b, p13);
+                b = FloatVector.broadcast(F, xp[xi + 4]);
+                p04 = w0.fma(b, p04); p14 = w1.fma(b, p14);
+                b = FloatVector.broadcast(F, xp[xi + 5]);
+                p05 = w0.fma(b, p05); p15 = w1.fma(b, p15);
+            }
+            FloatVector d0 = FloatVector.fromArray(F, dw, blk * MR);
+            FloatVector d1 = FloatVector.fromArray(F, dw, blk * MR + L);
+            int di = db + blk * NR;
+            float e = dxp[di];
+            c00 = p00.fma(d0.mul(e), c00); c10 = p10.fma(d1.mul(e), c10);
+            e = dxp[di + 1];
+            c01 = p01.fma(d0.mul(e), c01); c11 = p11.fma(d1.mul(e), c11);
+            e = dxp[di + 2];
+            c02 = p02.fma(d0.mul(e), c02); c12 = p12.fma(d1.mul(e), c12);
+            e = dxp[di + 3];
+            c03 = p03.fma(d0.mul(e), c03); c13 = p13.fma(d1.mul(e), c13);
+            e = dxp[di + 4];
+            c04 = p04.fma(d0.mul(e), c04); c14 = p14.fma(d1.mul(e), c14);
+            e = dxp[di + 5];
+            c05 = p05.fma(d0.mul(e), c05); c15 = p15.fma(d1.mul(e), c15);
+        }
+        store(c00, c10, y, yb, rows);
+        if (tValid > 1) store(c01, c11, y, yb + out, rows);
+        if (tValid > 2) store(c02, c12, y, yb + 2 * out, rows);
+        if (tValid > 3) store(c03, c13, y, yb + 3 * out, rows);
+        if (tValid > 4) store(c04, c14, y, yb + 4 * out, rows);
+        if (tValid > 5) store(c05, c15, y, yb + 5 * out, rows);
+    }
+
+    private static void store(FloatVector c0, FloatVector c1, float[] y, int yb, int rows) {
+        if (rows == MR) {
+            c0.intoArray(y, yb);
+            c1.intoArray(y, yb + L);
+        } else {
+            c0.intoArray(y, yb, F.indexInRange(0, rows));
+            if (rows > L) c1.intoArray(y, yb + L, F.indexInRange(L, rows));
         }
     }
 }

@@ -1,56 +1,110 @@
 package io.jamba4j.kernels;
 
-/** Element-wise and reduction helpers on float arrays (scalar for now; the SIMD versions replace these). */
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Element-wise and reduction helpers over float arrays, SIMD where it pays, with llama.cpp's numerics where the model
+ * depends on them (rmsnorm's double sum of squares, softplus' threshold).
+ */
 public final class VectorOps {
     private VectorOps() {}
 
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int L = F.length();
+
+    /** Σ a[aOff+i] · b[bOff+i] for i in [0, n), float32 with SIMD accumulators. */
     public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        float s = 0;
-        for (int i = 0; i < n; i++) s += a[aOff + i] * b[bOff + i];
+        int i = 0;
+        FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+        for (int up = n - 4 * L; i <= up; i += 4 * L) {
+            s0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), s0);
+            s1 = FloatVector.fromArray(F, a, aOff + i + L).fma(FloatVector.fromArray(F, b, bOff + i + L), s1);
+            s2 = FloatVector.fromArray(F, a, aOff + i + 2 * L).fma(FloatVector.fromArray(F, b, bOff + i + 2 * L), s2);
+            s3 = FloatVector.fromArray(F, a, aOff + i + 3 * L).fma(FloatVector.fromArray(F, b, bOff + i + 3 * L), s3);
+        }
+        for (int up = n - L; i <= up; i += L) {
+            s0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), s0);
+        }
+        float s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += a[aOff + i] * b[bOff + i];
         return s;
     }
 
-    /** y[yOff..] += alpha · x[xOff..]. */
-    public static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
-        for (int i = 0; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
+    /** y[yOff+i] += a · x[xOff+i] for i in [0, n) (fused multiply-add per element). */
+    public static void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
+        int i = 0;
+        for (int up = n - L; i <= up; i += L) {
+            FloatVector.fromArray(F, x, xOff + i).fma(FloatVector.broadcast(F, a), FloatVector.fromArray(F, y, yOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) y[yOff + i] = Math.fma(a, x[xOff + i], y[yOff + i]);
     }
 
-    /** y[yOff..] += x[xOff..]. */
+    /** x[off+i] *= a for i in [0, n). */
+    public static void scale(float[] x, int off, int n, float a) {
+        int i = 0;
+        for (int up = n - L; i <= up; i += L) FloatVector.fromArray(F, x, off + i).mul(a).intoArray(x, off + i);
+        for (; i < n; i++) x[off + i] *= a;
+    }
+
+    /** y[yOff+i] += x[xOff+i] for i in [0, n). */
     public static void add(float[] x, int xOff, float[] y, int yOff, int n) {
-        for (int i = 0; i < n; i++) y[yOff + i] += x[xOff + i];
+        int i = 0;
+        for (int up = n - L; i <= up; i += L) {
+            FloatVector.fromArray(F, y, yOff + i).add(FloatVector.fromArray(F, x, xOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) y[yOff + i] += x[xOff + i];
+    }
+
+    /** y[yOff+i] *= x[xOff+i] for i in [0, n). */
+    public static void mul(float[] x, int xOff, float[] y, int yOff, int n) {
+        int i = 0;
+        for (int up = n - L; i <= up; i += L) {
+            FloatVector.fromArray(F, y, yOff + i).mul(FloatVector.fromArray(F, x, xOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) y[yOff + i] *= x[xOff + i];
     }
 
     /**
-     * out = weight ⊙ x / sqrt(mean(x²) + eps) over n elements; squares accumulated in double (as ggml does), then
-     * the scale is applied and the weight multiplied separately.
+     * RMS norm as llama.cpp's {@code ggml_compute_forward_rms_norm} followed by the weight multiply:
+     * {@code sum = Σ (double) x_i²} (float squares summed in double), {@code mean = (float) (sum / n)},
+     * {@code scale = 1 / sqrtf(mean + eps)}, {@code out_i = (x_i · scale) · weight_i}. {@code out} may alias x.
      */
     public static void rmsnorm(float[] x, int xOff, float[] weight, float[] out, int outOff, int n, float eps) {
-        double ss = 0;
+        double sum = 0;
         for (int i = 0; i < n; i++) {
             float v = x[xOff + i];
-            ss += v * v;
+            sum += v * v;
         }
-        float mean = (float) (ss / n);
-        float scale = (float) (1.0 / Math.sqrt(mean + eps));
-        for (int i = 0; i < n; i++) out[outOff + i] = (x[xOff + i] * scale) * weight[i];
+        float mean = (float) (sum / n);
+        float scale = 1f / (float) Math.sqrt(mean + eps); // sqrt of a float, correctly rounded = sqrtf
+        int i = 0;
+        for (int up = n - L; i <= up; i += L) {
+            FloatVector.fromArray(F, x, xOff + i).mul(scale).mul(FloatVector.fromArray(F, weight, i)).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) out[outOff + i] = (x[xOff + i] * scale) * weight[i];
     }
 
+    /** SiLU of one value: v / (1 + e^(−v)). */
     public static float silu(float v) {
-        return v / (1.0f + (float) Math.exp(-v));
+        return v / (1f + (float) Math.exp(-v));
     }
 
-    /** In-place SiLU over n elements. */
+    /** x ← x / (1 + e^(−x)) in place over [off, off+n). */
     public static void silu(float[] x, int off, int n) {
-        for (int i = 0; i < n; i++) x[off + i] = silu(x[off + i]);
+        for (int i = 0; i < n; i++) {
+            float v = x[off + i];
+            x[off + i] = v / (1f + (float) Math.exp(-v));
+        }
     }
 
-    /** softplus(v) = ln(1 + e^v), linear above 20 (PyTorch's and ggml's threshold). */
-    public static float softplus(float v) {
-        return v > 20f ? v : (float) Math.log1p(Math.exp(v));
-    }
-
-    /** In-place softmax over x[off..off+n), float32 with max subtraction. */
+    /**
+     * Softmax in place over [off, off+n): max-subtracted float32 exponentials; like llama.cpp's
+     * {@code ggml_vec_soft_max_f32} the sum is accumulated in double and its reciprocal applied as a float scale.
+     */
     public static void softmax(float[] x, int off, int n) {
+        if (n == 0) return;
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) max = Math.max(max, x[off + i]);
         double sum = 0;
@@ -60,6 +114,11 @@ public final class VectorOps {
             sum += e;
         }
         float inv = (float) (1.0 / sum);
-        for (int i = 0; i < n; i++) x[off + i] *= inv;
+        scale(x, off, n, inv);
+    }
+
+    /** softplus(v) = v > 20 ? v : log(1 + e^v), in float (matches C's {@code logf(1 + expf(v))}). */
+    public static float softplus(float v) {
+        return v > 20f ? v : (float) Math.log(1f + (float) Math.exp(v));
     }
 }

@@ -1,0 +1,122 @@
+package io.jamba4j.kernels;
+
+import io.jamba4j.tensor.GgmlType;
+import io.jamba4j.tensor.Tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Scalar reference of {@link MatMul}'s numerics, written for clarity: the fast kernels are tested against it, and
+ * it is the fallback where the Vector API has no usable species (fewer than 8 float lanes).
+ *
+ * <p>Per weight type, as llama.cpp's CPU backend computes it:
+ * <ul>
+ *   <li>F32: float32 dot products.</li>
+ *   <li>F16 / BF16: the activation row is first rounded to fp16 / bf16, then dotted in float32.</li>
+ *   <li>Q8_0 / Q4_0: the activation row is quantized to Q8_0 blocks ({@link #quantizeActivation}); each block's
+ *       integer dot product (exact) is scaled by {@code d_w * d_x} and accumulated in float32.</li>
+ * </ul>
+ */
+final class MatMulReference {
+    private MatMulReference() {}
+
+    private static final ValueLayout.OfShort I16 = Dequantize.I16;
+
+    /**
+     * How activation rows are rounded to Q8_0. {@code true} (default, property {@code jamba4j.q8act=x86}): as
+     * llama.cpp's x86 SIMD {@code quantize_row_q8_0} (AVX/AVX2/AVX-512 builds): {@code id = 127 / amax}, round half
+     * to even. {@code false} ({@code jamba4j.q8act=ref}): as {@code quantize_row_q8_0_ref} (generic C build):
+     * {@code id = 1 / d}, {@code roundf} (half away from zero). Both store {@code d = amax / 127} as fp16.
+     */
+    static final boolean X86_ACT_ROUNDING = !"ref".equalsIgnoreCase(System.getProperty("jamba4j.q8act", "x86"));
+
+    static void matmul(Tensor w, float[] x, int xOff, int T, float[] y, int yOff) {
+        int in = w.cols();
+        int out = Math.toIntExact(w.rows());
+        GgmlType type = w.type();
+        MemorySegment seg = w.data();
+        long rowBytes = w.rowBytes();
+        float[] xr = new float[in];
+        float[] dx = new float[in / 32 + 1];
+        float[] wr = new float[in];
+        for (int t = 0; t < T; t++) {
+            int xb = xOff + t * in;
+            switch (type) {
+                case F32 -> System.arraycopy(x, xb, xr, 0, in);
+                case F16 -> {
+                    for (int i = 0; i < in; i++) xr[i] = Float.float16ToFloat(Float.floatToFloat16(x[xb + i]));
+                }
+                case BF16 -> {
+                    for (int i = 0; i < in; i++) xr[i] = Dequantize.bf16ToFloat(Dequantize.floatToBf16(x[xb + i]));
+                }
+                case Q8_0, Q4_0 -> quantizeActivation(x, xb, in, xr, 0, dx, 0, X86_ACT_ROUNDING);
+                default -> throw new UnsupportedOperationException("matmul: tensor type " + type + " is not supported");
+            }
+            for (int o = 0; o < out; o++) {
+                long base = o * rowBytes;
+                float s = 0;
+                switch (type) {
+                    case F32, F16, BF16 -> {
+                        Dequantize.row(type, seg, base, in, wr, 0);
+                        for (int i = 0; i < in; i++) s += wr[i] * xr[i];
+                    }
+                    case Q8_0 -> {
+                        for (int b = 0; b < in / 32; b++) {
+                            long p = base + 34L * b;
+                            float dw = Float.float16ToFloat(seg.get(I16, p));
+                            int sumi = 0;
+                            for (int i = 0; i < 32; i++) sumi += seg.get(ValueLayout.JAVA_BYTE, p + 2 + i) * (int) xr[32 * b + i];
+                            s += sumi * (dw * dx[b]);
+                        }
+                    }
+                    case Q4_0 -> {
+                        for (int b = 0; b < in / 32; b++) {
+                            long p = base + 18L * b;
+                            float dw = Float.float16ToFloat(seg.get(I16, p));
+                            int sumi = 0;
+                            for (int i = 0; i < 16; i++) {
+                                int q = seg.get(ValueLayout.JAVA_BYTE, p + 2 + i) & 0xFF;
+                                sumi += ((q & 0xF) - 8) * (int) xr[32 * b + i];
+                                sumi += ((q >>> 4) - 8) * (int) xr[32 * b + i + 16];
+                            }
+                            s += sumi * (dw * dx[b]);
+                        }
+                    }
+                    default -> throw new AssertionError();
+                }
+                y[yOff + t * out + o] = s;
+            }
+        }
+    }
+
+    /**
+     * Quantizes {@code n} (a multiple of 32) activations {@code x[xOff..]} to Q8_0 as llama.cpp does before a
+     * quantized dot product: per 32-block, {@code amax = max|x|}, {@code d = fp16(amax / 127)}, integer
+     * {@code q_i} (written to {@code q[qOff + i]} as exact float values) and the fp16-decoded scale to
+     * {@code d[dOff + block]}. {@code x86} selects the rounding variant (see {@link #X86_ACT_ROUNDING}).
+     */
+    static void quantizeActivation(float[] x, int xOff, int n, float[] q, int qOff, float[] d, int dOff, boolean x86) {
+        for (int b = 0; b < n / 32; b++) {
+            int xb = xOff + 32 * b;
+            float amax = 0;
+            for (int i = 0; i < 32; i++) amax = Math.max(amax, Math.abs(x[xb + i]));
+            float dd = amax / 127f;
+            float id = x86 ? (amax != 0f ? 127f / amax : 0f) : (dd != 0f ? 1f / dd : 0f);
+            for (int i = 0; i < 32; i++) {
+                float v = x[xb + i] * id;
+                q[qOff + 32 * b + i] = x86 ? (float) Math.rint(v) : roundHalfAway(v);
+            }
+            d[dOff + b] = Float.float16ToFloat(Float.floatToFloat16(dd));
+        }
+    }
+
+    /** C's {@code roundf}: nearest integer, halfway cases away from zero (exact for every float). */
+    static float roundHalfAway(float v) {
+        float a = Math.abs(v);
+        if (!(a < 0x1p23f)) return v; // already an integer (or NaN/inf)
+        float f = (float) Math.floor(a);
+        float r = (a - f >= 0.5f) ? f + 1f : f; // a - f is exact
+        return Math.copySign(r, v);
+    }
+}

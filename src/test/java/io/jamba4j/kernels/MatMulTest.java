@@ -1,0 +1,254 @@
+package io.jamba4j.kernels;
+
+import io.jamba4j.tensor.GgmlType;
+import io.jamba4j.tensor.Quantize;
+import io.jamba4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class MatMulTest {
+    static final GgmlType[] TYPES = {GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0};
+
+    /** A weight tensor of random values encoded as {@code type}, its bytes at byte offset {@code pad} of a bigger array. */
+    static Tensor randomWeight(GgmlType type, int out, int in, long seed, int pad) {
+        Random r = new Random(seed);
+        float[] v = new float[out * in];
+        for (int i = 0; i < v.length; i++) v[i] = (float) r.nextGaussian() * (r.nextInt(16) == 0 ? 4f : 0.5f);
+        MemorySegment enc = Quantize.quantize(type, v, 0, v.length);
+        byte[] big = new byte[(int) enc.byteSize() + pad + 7];
+        MemorySegment seg = MemorySegment.ofArray(big).asSlice(pad, enc.byteSize());
+        seg.copyFrom(enc);
+        return new Tensor("w", type, new long[]{out, in}, seg);
+    }
+
+    static float[] randomX(int n, long seed) {
+        Random r = new Random(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) r.nextGaussian() * (r.nextInt(32) == 0 ? 10f : 1f);
+        return x;
+    }
+
+    /** Σ |w||x| per output, the scale of float rounding differences. */
+    static float[] absBound(Tensor w, float[] x, int xOff, int T) {
+        int in = w.cols(), out = (int) w.rows();
+        float[] row = new float[in];
+        float[] b = new float[T * out];
+        for (int o = 0; o < out; o++) {
+            w.rowToFloats(o, row, 0);
+            for (int t = 0; t < T; t++) {
+                double s = 0;
+                for (int i = 0; i < in; i++) s += Math.abs(row[i] * x[xOff + t * in + i]);
+                b[t * out + o] = (float) s;
+            }
+        }
+        return b;
+    }
+
+    void check(GgmlType type, int out, int in, int T, int pad) {
+        Tensor w = randomWeight(type, out, in, 31L * out + in + type.ordinal(), pad);
+        int xOff = 3, yOff = 5;
+        float[] x = randomX(xOff + T * in + 2, 7L * T + in);
+        float[] y = new float[yOff + T * out + 4];
+        float[] ref = new float[yOff + T * out + 4];
+        java.util.Arrays.fill(y, 123f);
+        java.util.Arrays.fill(ref, 123f);
+        MatMul.matmul(w, x, xOff, T, y, yOff);
+        MatMulReference.matmul(w, x, xOff, T, ref, yOff);
+        float[] bound = absBound(w, x, xOff, T);
+        for (int i = 0; i < y.length; i++) {
+            if (i < yOff || i >= yOff + T * out) {
+                assertEquals(123f, y[i], "wrote outside Y at " + i);
+                continue;
+            }
+            // quantized types: the activation quantization may differ between reference and kernel only through
+            // float accumulation order (integer block sums are exact), so the same relative tolerance applies
+            float tol = 2e-6f * bound[i - yOff] + 1e-30f;
+            assertEquals(ref[i], y[i], tol, () -> type + " [" + out + "x" + in + "] T=" + T + " pad=" + pad);
+        }
+    }
+
+    @Test
+    void matvecMatchesReferenceAllTypes() {
+        for (GgmlType type : TYPES) {
+            int[][] shapes = type.isQuantized()
+                    ? new int[][]{{1, 32}, {3, 64}, {37, 96}, {70, 160}, {130, 1024}, {300, 544}}
+                    : new int[][]{{1, 1}, {3, 7}, {5, 13}, {37, 100}, {70, 1003}, {130, 1024}, {300, 517}};
+            for (int[] s : shapes) {
+                check(type, s[0], s[1], 1, 0);
+                check(type, s[0], s[1], 1, 3);
+            }
+        }
+    }
+
+    @Test
+    void gemmMatchesReferenceAllTypes() {
+        for (GgmlType type : TYPES) {
+            int[][] shapes = type.isQuantized()
+                    ? new int[][]{{1, 32}, {5, 64}, {33, 96}, {70, 160}, {97, 256}}
+                    : new int[][]{{1, 1}, {5, 7}, {17, 13}, {33, 100}, {70, 259}, {97, 64}};
+            for (int[] s : shapes) {
+                for (int T : new int[]{2, 5, 6, 7, 13, 31}) {
+                    check(type, s[0], s[1], T, (T & 1) == 0 ? 0 : 1);
+                }
+            }
+        }
+    }
+
+    @Test
+    void largeShapesSplitAcrossThreads() {
+        for (GgmlType type : TYPES) {
+            check(type, 1024, 1024, 1, 1);
+            check(type, 257, 512, 40, 3);
+        }
+    }
+
+    @Test
+    void gemmRowEqualsMatvecForQuantizedTypes() {
+        // both paths must quantize activations the same way: the same output up to accumulation order
+        for (GgmlType type : new GgmlType[]{GgmlType.Q8_0, GgmlType.Q4_0}) {
+            Tensor w = randomWeight(type, 40, 256, 5, 0);
+            float[] x = randomX(7 * 256, 9);
+            float[] yg = new float[7 * 40];
+            MatMul.matmul(w, x, 0, 7, yg, 0);
+            float[] bound = absBound(w, x, 0, 7);
+            for (int t = 0; t < 7; t++) {
+                float[] yv = new float[40];
+                MatMul.matmul(w, x, t * 256, 1, yv, 0);
+                for (int o = 0; o < 40; o++) assertEquals(yv[o], yg[t * 40 + o], 2e-6f * bound[t * 40 + o]);
+            }
+        }
+    }
+
+    @Test
+    void integerBlockSumsAreExact() {
+        // weights and activations that quantize with scale exactly 1: the result is the exact integer dot product
+        int in = 64, out = 3;
+        float[] wv = new float[out * in];
+        float[] x = new float[in];
+        Random r = new Random(1);
+        for (int b = 0; b < in / 32; b++) {
+            for (int i = 0; i < 32; i++) x[32 * b + i] = r.nextInt(255) - 127;
+            x[32 * b] = 127; // amax = 127 -> d = 1
+        }
+        for (int o = 0; o < out; o++) {
+            for (int b = 0; b < in / 32; b++) {
+                for (int i = 0; i < 32; i++) wv[o * in + 32 * b + i] = r.nextInt(255) - 127;
+                wv[o * in + 32 * b + 5] = -127;
+            }
+        }
+        Tensor w = new Tensor("w", GgmlType.Q8_0, new long[]{out, in}, Quantize.quantize(GgmlType.Q8_0, wv, 0, wv.length));
+        for (int T : new int[]{1, 3}) {
+            float[] xs = new float[T * in];
+            for (int t = 0; t < T; t++) System.arraycopy(x, 0, xs, t * in, in);
+            float[] y = new float[T * out];
+            MatMul.matmul(w, xs, 0, T, y, 0);
+            for (int o = 0; o < out; o++) {
+                long exact = 0;
+                for (int i = 0; i < in; i++) exact += (long) wv[o * in + i] * (long) x[i];
+                for (int t = 0; t < T; t++) assertEquals((float) exact, y[t * out + o], "T=" + T + " o=" + o);
+            }
+        }
+    }
+
+    @Test
+    void activationQuantizationFollowsLlamaCppRounding() {
+        float[] x = new float[32];
+        x[0] = 127f; x[1] = 63.5f; x[2] = -63.5f; x[3] = 0.5f; x[4] = -0.5f; x[5] = 1.5f; x[6] = 2.5f; x[7] = -2.5f;
+        x[8] = 126.49f; x[9] = -127f; x[10] = 3.4999998f;
+        float[] q = new float[32];
+        float[] d = new float[1];
+        // x86 SIMD variant: id = 127/amax = 1, round half to even
+        MatMulReference.quantizeActivation(x, 0, 32, q, 0, d, 0, true);
+        assertEquals(1f, d[0]);
+        float[] wantX86 = {127, 64, -64, 0, -0f, 2, 2, -2, 126, -127, 3};
+        for (int i = 0; i < wantX86.length; i++) assertEquals(wantX86[i], q[i], "x86 q[" + i + "]");
+        // generic C reference: id = 1/d = 1, roundf (half away from zero)
+        MatMulReference.quantizeActivation(x, 0, 32, q, 0, d, 0, false);
+        float[] wantRef = {127, 64, -64, 1, -1, 2, 3, -3, 126, -127, 3};
+        for (int i = 0; i < wantRef.length; i++) assertEquals(wantRef[i], q[i], "ref q[" + i + "]");
+        // scale is stored as fp16: amax = 100 -> d = 0.78740157 -> fp16 0.78759765625
+        float[] y = new float[32];
+        y[3] = -100f;
+        MatMulReference.quantizeActivation(y, 0, 32, q, 0, d, 0, true);
+        assertEquals(0.78759765625f, d[0]);
+        assertEquals(-127f, q[3]);
+        // all-zero block: d = 0, q = 0
+        MatMulReference.quantizeActivation(new float[32], 0, 32, q, 0, d, 0, true);
+        assertEquals(0f, d[0]);
+        for (float v : q) assertEquals(0f, v);
+    }
+
+    @Test
+    void vectorActivationQuantizationEqualsScalar() {
+        Random r = new Random(3);
+        int n = 32 * 200;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) r.nextGaussian();
+            // plant exact ties: values that scale to k + 0.5 when amax = 127
+            if (i % 32 == 0) x[i] = 127f;
+            if (i % 32 == 1) x[i] = r.nextInt(200) - 100 + 0.5f;
+        }
+        for (boolean x86 : new boolean[]{true, false}) {
+            float[] q1 = new float[n], q2 = new float[n], d1 = new float[n / 32], d2 = new float[n / 32];
+            MatMulReference.quantizeActivation(x, 0, n, q1, 0, d1, 0, x86);
+            if (x86 == MatMulReference.X86_ACT_ROUNDING) {
+                MatMul.quantizeActivation(x, 0, n, q2, 0, d2, 0);
+                for (int i = 0; i < n; i++) { q1[i] += 0f; q2[i] += 0f; } // -0 and +0 are the same integer
+                assertArrayEquals(q1, q2);
+                assertArrayEquals(d1, d2);
+            }
+        }
+        assertEquals(3f, MatMulReference.roundHalfAway(2.5f));
+        assertEquals(-3f, MatMulReference.roundHalfAway(-2.5f));
+        assertEquals(0f, MatMulReference.roundHalfAway(0.49999997f));
+        assertEquals(1f, MatMulReference.roundHalfAway(0.5f));
+    }
+
+    @Test
+    void roundingOfActivationForHalfTypes() {
+        // F16 weights: x is rounded to fp16 before the dot; a weight of 1 exposes it
+        float[] one = {1f};
+        float xv = 1.0001f; // not representable in fp16: rounds to 1.0
+        for (GgmlType type : new GgmlType[]{GgmlType.F16, GgmlType.BF16}) {
+            Tensor w = new Tensor("w", type, new long[]{1, 1}, Quantize.quantize(type, one, 0, 1));
+            float[] y = new float[1];
+            MatMul.matmul(w, new float[]{xv}, 0, 1, y, 0);
+            assertEquals(1f, y[0], type.toString());
+            float[] y2 = new float[2];
+            MatMul.matmul(w, new float[]{xv, xv}, 0, 2, y2, 0);
+            assertEquals(1f, y2[1], type.toString());
+        }
+    }
+
+    @Test
+    void f16SpecialValuesDecode() {
+        short[] hs = {0, (short) 0x8000, 0x0001, (short) 0x8001, 0x03FF, 0x0400, 0x3C00, 0x7BFF, 0x7C00, (short) 0xFC00, 0x7E00, 0x3555};
+        int n = hs.length;
+        int in = 16; // one row per value, weight at column 0, rest zero
+        byte[] bytes = new byte[n * in * 2];
+        MemorySegment seg = MemorySegment.ofArray(bytes);
+        for (int r = 0; r < n; r++) seg.set(Dequantize.I16, 2L * r * in, hs[r]);
+        Tensor w = new Tensor("w", GgmlType.F16, new long[]{n, in}, seg);
+        float[] x = new float[in];
+        x[0] = 1f;
+        float[] y = new float[n];
+        MatMul.matmul(w, x, 0, 1, y, 0);
+        for (int r = 0; r < n; r++) {
+            float want = Float.float16ToFloat(hs[r]);
+            assertEquals(Float.floatToIntBits(want * 1f + 0f), Float.floatToIntBits(y[r] + 0f), "half 0x" + Integer.toHexString(hs[r] & 0xFFFF));
+        }
+    }
+
+    @Test
+    void zeroTAndValidation() {
+        Tensor w = randomWeight(GgmlType.F32, 4, 8, 1, 0);
+        MatMul.matmul(w, new float[0], 0, 0, new float[0], 0);
+        assertThrows(IndexOutOfBoundsException.class, () -> MatMul.matmul(w, new float[7], 0, 1, new float[4], 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> MatMul.matmul(w, new float[8], 0, 1, new float[3], 0));
+    }
+}
