@@ -1,0 +1,81 @@
+package io.jamba4j.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jamba4j.Jamba;
+import io.jamba4j.generate.Sampler;
+import io.jamba4j.generate.Session;
+import io.jamba4j.kernels.Parallel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+import java.util.concurrent.Callable;
+
+@Command(name = "bench", description = {
+        "Prefill and decode speed, with the semantics of llama.cpp's reference bench (scripts/reference/llamacpp-bench.mjs):",
+        "a prompt of P token ids (ids 3..3+V-1 from the same seeded generator) evaluated as one batch, then N single-token",
+        "greedy decode steps; best of R repetitions. Prints one JSON line."})
+final class BenchCommand implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+    @Mixin
+    ModelOption model;
+
+    @Option(names = "--prompt", description = "Prompt tokens (default: ${DEFAULT-VALUE}).", defaultValue = "512")
+    int prompt;
+    @Option(names = "--gen", description = "Decode steps (default: ${DEFAULT-VALUE}).", defaultValue = "64")
+    int gen;
+    @Option(names = "--reps", description = "Repetitions, best is reported (default: ${DEFAULT-VALUE}).", defaultValue = "2")
+    int reps;
+    @Option(names = "--vocab-range", description = "Prompt ids are drawn from 3..3+V-1 (default: ${DEFAULT-VALUE}).", defaultValue = "1000")
+    int vocabRange;
+
+    @Override
+    public Integer call() throws Exception {
+        var simd = Main.simdCheck(main.noSimdCheck);
+        long t0 = System.nanoTime();
+        try (Jamba j = model.load()) {
+            double loadS = (System.nanoTime() - t0) / 1e9;
+            simd.join();
+            int v = j.config().vocabSize;
+            // the same LCG as llamacpp-bench.mjs, so both engines see the same prompt
+            long seed = 12345;
+            int[] ids = new int[prompt];
+            for (int i = 0; i < prompt; i++) {
+                seed = (seed * 1103515245L + 12345L) & 0xFFFFFFFFL;
+                ids[i] = 3 + (int) Math.floor(seed / 4294967296.0 * Math.min(vocabRange, v - 3));
+            }
+            double bestPre = 0, bestDec = 0;
+            for (int r = 0; r < reps; r++) {
+                Session s = j.newSession(prompt + gen + 16);
+                long a = System.nanoTime();
+                float[] logits = s.evaluate(ids);
+                int tok = Sampler.argmax(logits, 0, v);
+                long b = System.nanoTime();
+                for (int k = 0; k < gen; k++) tok = Sampler.argmax(s.step(tok), 0, v);
+                long c = System.nanoTime();
+                bestPre = Math.max(bestPre, prompt / ((b - a) / 1e9));
+                bestDec = Math.max(bestDec, gen / ((c - b) / 1e9));
+            }
+            long weightBytes = j.checkpoint().weights().tensors().values().stream().mapToLong(t -> t.byteSize()).sum();
+            Runtime rt = Runtime.getRuntime();
+            ObjectNode o = new ObjectMapper().createObjectNode();
+            o.put("model", j.path().getFileName().toString());
+            o.put("engine", "jamba4j");
+            o.put("prompt", prompt);
+            o.put("gen", gen);
+            o.put("threads", Parallel.threads());
+            o.put("load_s", Math.round(loadS * 100) / 100.0);
+            o.put("prefill_tok_s", Math.round(bestPre * 100) / 100.0);
+            o.put("decode_tok_s", Math.round(bestDec * 100) / 100.0);
+            o.put("weight_bytes", weightBytes);
+            o.put("kv_cache_bytes", j.config().kvCacheBytes(prompt + gen + 16, 4));
+            o.put("mamba_state_bytes", j.config().mambaStateBytes());
+            o.put("heap_used_bytes", rt.totalMemory() - rt.freeMemory());
+            System.out.println(o);
+        }
+        return 0;
+    }
+}
