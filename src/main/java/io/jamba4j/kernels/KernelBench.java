@@ -38,6 +38,15 @@ public final class KernelBench {
             }
             return;
         }
+        if (args.length == 6 && args[0].equals("gemm")) { // gemm TYPE out in T rounds
+            try (Arena arena = Arena.ofShared()) {
+                for (int i = 0; i < Integer.parseInt(args[5]); i++) {
+                    double[] r = benchGemm(arena, GgmlType.parse(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]), true);
+                    System.out.printf("gemm %s %.2f ms %.1f GFLOP/s%n", args[1], r[0] * 1e3, r[1]);
+                }
+            }
+            return;
+        }
         boolean quick = args.length > 0 && args[0].equals("quick");
         System.out.printf("threads=%d species=%s MR=%d NR=%d%n", Parallel.threads(), F, MatMul.MR, MatMul.NR);
         double peak = fmaPeak();

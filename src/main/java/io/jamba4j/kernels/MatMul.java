@@ -132,7 +132,7 @@ public final class MatMul {
             }
             case BF16 -> {
                 float[] xs = task.xs;
-                for (int i = 0; i < in; i++) xs[i] = roundBf16(x[xOff + i]);
+                roundRowBf16(x, xOff, xs, 0, in);
                 task.xv = xs; task.xo = 0;
             }
             case Q8_0, Q4_0 -> {
@@ -163,6 +163,18 @@ public final class MatMul {
             task.xv = null;
             task.y = null;
         }
+    }
+
+    /** dst[dOff + i] = x[xo + i] rounded to bf16 (round to nearest even, NaN kept quiet), for i in [0, n). */
+    static void roundRowBf16(float[] x, int xo, float[] dst, int dOff, int n) {
+        int i = 0;
+        for (int up = n - L; i <= up; i += L) {
+            IntVector b = FloatVector.fromArray(F, x, xo + i).reinterpretAsInts();
+            IntVector r = b.add(b.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF)).and(0xFFFF0000);
+            r = r.blend(b.or(0x00400000).and(0xFFFF0000), b.and(0x7FFFFFFF).compare(VectorOperators.GT, 0x7F800000));
+            r.reinterpretAsFloats().intoArray(dst, dOff + i);
+        }
+        for (; i < n; i++) dst[dOff + i] = roundBf16(x[xo + i]);
     }
 
     static float roundBf16(float v) {
@@ -404,7 +416,7 @@ public final class MatMul {
                     switch (type) {
                         case F32 -> System.arraycopy(x, xb, row, 0, in);
                         case F16 -> { for (int k = 0; k < in; k++) row[k] = Float.float16ToFloat(Float.floatToFloat16(x[xb + k])); }
-                        case BF16 -> { for (int k = 0; k < in; k++) row[k] = roundBf16(x[xb + k]); }
+                        case BF16 -> roundRowBf16(x, xb, row, 0, in);
                         default -> {
                             quantizeActivation(x, xb, in, row, 0, rowd, 0);
                             for (int b = 0; b < nb; b++) dxp[(j * nb + b) * NR + c] = rowd[b];
@@ -485,7 +497,9 @@ public final class MatMul {
     static void kernelF(float[] wp, float[] xp, int xb, int in, float[] y, int yb, int out, int rows, int tValid) {
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00, c04 = c00, c05 = c00;
         FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00, c14 = c00, c15 = c00;
-        for (int k = 0, wi = 0, xi = xb; k < in; k++, wi += MR, xi += NR) {
+        for (int k = 0; k < in; k++) {
+            // indices linear in the loop variable, so C2 can hoist the range checks
+            int wi = k * MR, xi = xb + k * NR;
             FloatVector w0 = FloatVector.fromArray(F, wp, wi);
             FloatVector w1 = FloatVector.fromArray(F, wp, wi + L);
             FloatVector b = FloatVector.broadcast(F, xp[xi]);
@@ -520,9 +534,8 @@ public final class MatMul {
         for (int blk = 0; blk < nb; blk++) {
             FloatVector p00 = FloatVector.zero(F), p01 = p00, p02 = p00, p03 = p00, p04 = p00, p05 = p00;
             FloatVector p10 = p00, p11 = p00, p12 = p00, p13 = p00, p14 = p00, p15 = p00;
-            int wi = blk * 32 * MR;
-            int xi = xb + blk * 32 * NR;
-            for (int kk = 0; kk < 32; kk++, wi += MR, xi += NR) {
+            for (int k = blk * 32, kEnd = k + 32; k < kEnd; k++) {
+                int wi = k * MR, xi = xb + k * NR;
                 FloatVector w0 = FloatVector.fromArray(F, wp, wi);
                 FloatVector w1 = FloatVector.fromArray(F, wp, wi + L);
                 FloatVector b = FloatVector.broadcast(F, xp[xi]);
