@@ -132,7 +132,7 @@ public final class MatMul {
             }
             case BF16 -> {
                 float[] xs = task.xs;
-                for (int i = 0; i < in; i++) xs[i] = roundBf16(x[xOff + i]);
+                roundRowBf16(x, xOff, xs, 0, in);
                 task.xv = xs; task.xo = 0;
             }
             case Q8_0, Q4_0 -> {
@@ -163,6 +163,18 @@ public final class MatMul {
             task.xv = null;
             task.y = null;
         }
+    }
+
+    /** dst[dOff + i] = x[xo + i] rounded to bf16 (round to nearest even, NaN kept quiet), for i in [0, n). */
+    static void roundRowBf16(float[] x, int xo, float[] dst, int dOff, int n) {
+        int i = 0;
+        for (int up = n - L; i <= up; i += L) {
+            IntVector b = FloatVector.fromArray(F, x, xo + i).reinterpretAsInts();
+            IntVector r = b.add(b.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF)).and(0xFFFF0000);
+            r = r.blend(b.or(0x00400000).and(0xFFFF0000), b.and(0x7FFFFFFF).compare(VectorOperators.GT, 0x7F800000));
+            r.reinterpretAsFloats().intoArray(dst, dOff + i);
+        }
+        for (; i < n; i++) dst[dOff + i] = roundBf16(x[xo + i]);
     }
 
     static float roundBf16(float v) {
@@ -233,16 +245,6 @@ public final class MatMul {
         }
     }
 
-    /** fp16 bits (sign-extended into int lanes) to float32, exact for every value including subnormals, inf, NaN. */
-    static FloatVector halfToFloat(IntVector h) {
-        IntVector mag = h.and(0x7FFF);
-        IntVector sh = mag.lanewise(VectorOperators.LSHL, 13);
-        FloatVector f = sh.reinterpretAsFloats().mul(0x1p112f); // rebias the exponent; handles subnormals
-        VectorMask<Integer> special = mag.compare(VectorOperators.GE, 0x7C00);
-        IntVector bits = f.reinterpretAsInts().blend(sh.or(0x7F800000), special);
-        return bits.or(h.and(0x80000000)).reinterpretAsFloats();
-    }
-
     static void rowsF16(MemorySegment seg, long rowBytes, int in, float[] x, int xo, float[] y, int yo, int r0, int r1) {
         int up2 = in & ~(2 * L - 1);
         int upL = in & ~(L - 1);
@@ -250,16 +252,31 @@ public final class MatMul {
             long base = r * rowBytes;
             FloatVector a0 = FloatVector.zero(F), a1 = a0;
             int i = 0;
+            // fp16 -> fp32 by bit manipulation (the Vector API has no half-float conversion): the magnitude shifted
+            // into float position and multiplied by 2^112 rebiases the exponent (subnormals included); exponent 31
+            // (inf / NaN) is patched; the sign bit is already in place after sign extension to int
             for (; i < up2; i += 2 * L) {
                 long p = base + 2L * i;
-                IntVector h0 = (IntVector) ShortVector.fromMemorySegment(SH, seg, p, LE).convertShape(VectorOperators.S2I, I, 0);
+                IntVector h = (IntVector) ShortVector.fromMemorySegment(SH, seg, p, LE).convertShape(VectorOperators.S2I, I, 0);
+                IntVector mag = h.and(0x7FFF);
+                IntVector sh = mag.lanewise(VectorOperators.LSHL, 13);
+                IntVector bits = sh.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                        .blend(sh.or(0x7F800000), mag.compare(VectorOperators.GE, 0x7C00));
+                a0 = bits.or(h.and(0x80000000)).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + i), a0);
                 IntVector h1 = (IntVector) ShortVector.fromMemorySegment(SH, seg, p + 2L * L, LE).convertShape(VectorOperators.S2I, I, 0);
-                a0 = halfToFloat(h0).fma(FloatVector.fromArray(F, x, xo + i), a0);
-                a1 = halfToFloat(h1).fma(FloatVector.fromArray(F, x, xo + i + L), a1);
+                IntVector mag1 = h1.and(0x7FFF);
+                IntVector sh1 = mag1.lanewise(VectorOperators.LSHL, 13);
+                IntVector bits1 = sh1.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                        .blend(sh1.or(0x7F800000), mag1.compare(VectorOperators.GE, 0x7C00));
+                a1 = bits1.or(h1.and(0x80000000)).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + i + L), a1);
             }
             for (; i < upL; i += L) {
-                IntVector h0 = (IntVector) ShortVector.fromMemorySegment(SH, seg, base + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0);
-                a0 = halfToFloat(h0).fma(FloatVector.fromArray(F, x, xo + i), a0);
+                IntVector h = (IntVector) ShortVector.fromMemorySegment(SH, seg, base + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0);
+                IntVector mag = h.and(0x7FFF);
+                IntVector sh = mag.lanewise(VectorOperators.LSHL, 13);
+                IntVector bits = sh.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                        .blend(sh.or(0x7F800000), mag.compare(VectorOperators.GE, 0x7C00));
+                a0 = bits.or(h.and(0x80000000)).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + i), a0);
             }
             float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
             for (; i < in; i++) s += Float.float16ToFloat(seg.get(I16LE, base + 2L * i)) * x[xo + i];
@@ -294,69 +311,57 @@ public final class MatMul {
         }
     }
 
+    // The row kernels below are written out by hand, without helper methods returning vectors: if C2 ever compiled
+    // such a helper out of line, every vector it returns would be boxed on the heap (an order of magnitude slower).
+
     /** Q8_0 rows against a Q8_0-quantized activation (integer values {@code q}, block scales {@code dx}). */
     static void rowsQ8(MemorySegment seg, long rowBytes, int in, float[] q, float[] dx, float[] y, int yo, int r0, int r1) {
         int nb = in / 32;
+        int per = 32 / L;
         for (int r = r0; r < r1; r++) {
             long base = r * rowBytes;
-            FloatVector a0 = FloatVector.zero(F), a1 = a0;
-            int b = 0;
-            for (; b + 1 < nb; b += 2) {
+            FloatVector a0 = FloatVector.zero(F);
+            for (int b = 0; b < nb; b++) {
                 long p = base + 34L * b;
-                a0 = blockQ8(seg, p, q, 32 * b).fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(I16LE, p)) * dx[b]), a0);
-                a1 = blockQ8(seg, p + 34, q, 32 * b + 32).fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(I16LE, p + 34)) * dx[b + 1]), a1);
+                int qi = 32 * b;
+                FloatVector s = ((FloatVector) ByteVector.fromMemorySegment(BY, seg, p + 2, LE).convertShape(VectorOperators.B2F, F, 0))
+                        .mul(FloatVector.fromArray(F, q, qi));
+                for (int j = 1; j < per; j++) {
+                    s = ((FloatVector) ByteVector.fromMemorySegment(BY, seg, p + 2 + (long) j * L, LE).convertShape(VectorOperators.B2F, F, 0))
+                            .fma(FloatVector.fromArray(F, q, qi + j * L), s);
+                }
+                FloatVector sc = FloatVector.broadcast(F, Float.float16ToFloat(seg.get(I16LE, p)) * dx[b]);
+                a0 = s.fma(sc, a0);
             }
-            if (b < nb) {
-                long p = base + 34L * b;
-                a0 = blockQ8(seg, p, q, 32 * b).fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(I16LE, p)) * dx[b]), a0);
-            }
-            y[yo + r] = a0.add(a1).reduceLanes(VectorOperators.ADD);
+            y[yo + r] = a0.reduceLanes(VectorOperators.ADD);
         }
-    }
-
-    /** Lane-wise partial sums (exact integers) of one Q8_0 block times the quantized activation block at q[qi]. */
-    private static FloatVector blockQ8(MemorySegment seg, long p, float[] q, int qi) {
-        FloatVector s = ((FloatVector) ByteVector.fromMemorySegment(BY, seg, p + 2, LE).convertShape(VectorOperators.B2F, F, 0))
-                .mul(FloatVector.fromArray(F, q, qi));
-        for (int j = 1; j < 32 / L; j++) {
-            s = ((FloatVector) ByteVector.fromMemorySegment(BY, seg, p + 2 + (long) j * L, LE).convertShape(VectorOperators.B2F, F, 0))
-                    .fma(FloatVector.fromArray(F, q, qi + j * L), s);
-        }
-        return s;
     }
 
     /** Q4_0 rows against a Q8_0-quantized activation. */
     static void rowsQ4(MemorySegment seg, long rowBytes, int in, float[] q, float[] dx, float[] y, int yo, int r0, int r1) {
         int nb = in / 32;
+        int halves = 16 / L;
         for (int r = r0; r < r1; r++) {
             long base = r * rowBytes;
-            FloatVector a0 = FloatVector.zero(F), a1 = a0;
-            int b = 0;
-            for (; b + 1 < nb; b += 2) {
+            FloatVector a0 = FloatVector.zero(F);
+            for (int b = 0; b < nb; b++) {
                 long p = base + 18L * b;
-                a0 = blockQ4(seg, p, q, 32 * b).fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(I16LE, p)) * dx[b]), a0);
-                a1 = blockQ4(seg, p + 18, q, 32 * b + 32).fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(I16LE, p + 18)) * dx[b + 1]), a1);
+                int qi = 32 * b;
+                IntVector v = (IntVector) ByteVector.fromMemorySegment(BY, seg, p + 2, LE).convertShape(VectorOperators.B2I, I, 0);
+                FloatVector s = ((FloatVector) v.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, q, qi));
+                s = ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8).convert(VectorOperators.I2F, 0))
+                        .fma(FloatVector.fromArray(F, q, qi + 16), s);
+                for (int h = 1; h < halves; h++) {
+                    v = (IntVector) ByteVector.fromMemorySegment(BY, seg, p + 2 + (long) h * L, LE).convertShape(VectorOperators.B2I, I, 0);
+                    s = ((FloatVector) v.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, q, qi + h * L), s);
+                    s = ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8).convert(VectorOperators.I2F, 0))
+                            .fma(FloatVector.fromArray(F, q, qi + 16 + h * L), s);
+                }
+                FloatVector sc = FloatVector.broadcast(F, Float.float16ToFloat(seg.get(I16LE, p)) * dx[b]);
+                a0 = s.fma(sc, a0);
             }
-            if (b < nb) {
-                long p = base + 18L * b;
-                a0 = blockQ4(seg, p, q, 32 * b).fma(FloatVector.broadcast(F, Float.float16ToFloat(seg.get(I16LE, p)) * dx[b]), a0);
-            }
-            y[yo + r] = a0.add(a1).reduceLanes(VectorOperators.ADD);
+            y[yo + r] = a0.reduceLanes(VectorOperators.ADD);
         }
-    }
-
-    private static FloatVector blockQ4(MemorySegment seg, long p, float[] q, int qi) {
-        FloatVector s = null;
-        for (int h = 0; h < 16 / L; h++) {
-            IntVector v = (IntVector) ByteVector.fromMemorySegment(BY, seg, p + 2 + (long) h * L, LE).convertShape(VectorOperators.B2I, I, 0);
-            FloatVector lo = (FloatVector) v.and(0xF).sub(8).convert(VectorOperators.I2F, 0);
-            FloatVector hi = (FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8).convert(VectorOperators.I2F, 0);
-            FloatVector xl = FloatVector.fromArray(F, q, qi + h * L);
-            FloatVector xh = FloatVector.fromArray(F, q, qi + 16 + h * L);
-            s = (s == null) ? lo.mul(xl) : lo.fma(xl, s);
-            s = hi.fma(xh, s);
-        }
-        return s;
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -411,7 +416,7 @@ public final class MatMul {
                     switch (type) {
                         case F32 -> System.arraycopy(x, xb, row, 0, in);
                         case F16 -> { for (int k = 0; k < in; k++) row[k] = Float.float16ToFloat(Float.floatToFloat16(x[xb + k])); }
-                        case BF16 -> { for (int k = 0; k < in; k++) row[k] = roundBf16(x[xb + k]); }
+                        case BF16 -> roundRowBf16(x, xb, row, 0, in);
                         default -> {
                             quantizeActivation(x, xb, in, row, 0, rowd, 0);
                             for (int b = 0; b < nb; b++) dxp[(j * nb + b) * NR + c] = rowd[b];
@@ -492,7 +497,9 @@ public final class MatMul {
     static void kernelF(float[] wp, float[] xp, int xb, int in, float[] y, int yb, int out, int rows, int tValid) {
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00, c04 = c00, c05 = c00;
         FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00, c14 = c00, c15 = c00;
-        for (int k = 0, wi = 0, xi = xb; k < in; k++, wi += MR, xi += NR) {
+        for (int k = 0; k < in; k++) {
+            // indices linear in the loop variable, so C2 can hoist the range checks
+            int wi = k * MR, xi = xb + k * NR;
             FloatVector w0 = FloatVector.fromArray(F, wp, wi);
             FloatVector w1 = FloatVector.fromArray(F, wp, wi + L);
             FloatVector b = FloatVector.broadcast(F, xp[xi]);
@@ -527,9 +534,8 @@ public final class MatMul {
         for (int blk = 0; blk < nb; blk++) {
             FloatVector p00 = FloatVector.zero(F), p01 = p00, p02 = p00, p03 = p00, p04 = p00, p05 = p00;
             FloatVector p10 = p00, p11 = p00, p12 = p00, p13 = p00, p14 = p00, p15 = p00;
-            int wi = blk * 32 * MR;
-            int xi = xb + blk * 32 * NR;
-            for (int kk = 0; kk < 32; kk++, wi += MR, xi += NR) {
+            for (int k = blk * 32, kEnd = k + 32; k < kEnd; k++) {
+                int wi = k * MR, xi = xb + k * NR;
                 FloatVector w0 = FloatVector.fromArray(F, wp, wi);
                 FloatVector w1 = FloatVector.fromArray(F, wp, wi + L);
                 FloatVector b = FloatVector.broadcast(F, xp[xi]);
