@@ -126,11 +126,13 @@ public final class MatMul {
         switch (type) {
             case F32 -> { task.xv = x; task.xo = xOff; }
             case F16 -> {
+                if (w.activationType() == GgmlType.F32) { task.xv = x; task.xo = xOff; break; }
                 float[] xs = task.xs;
                 for (int i = 0; i < in; i++) xs[i] = Float.float16ToFloat(Float.floatToFloat16(x[xOff + i]));
                 task.xv = xs; task.xo = 0;
             }
             case BF16 -> {
+                if (w.activationType() == GgmlType.F32) { task.xv = x; task.xo = xOff; break; }
                 float[] xs = task.xs;
                 roundRowBf16(x, xOff, xs, 0, in);
                 task.xv = xs; task.xo = 0;
@@ -240,7 +242,7 @@ public final class MatMul {
                 a0 = FloatVector.fromMemorySegment(F, seg, base + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), a0);
             }
             float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
-            for (; i < in; i++) s += seg.get(F32LE, base + 4L * i) * x[xo + i];
+            for (; i < in; i++) s = Math.fma(seg.get(F32LE, base + 4L * i), x[xo + i], s);
             y[yo + r] = s;
         }
     }
@@ -279,7 +281,7 @@ public final class MatMul {
                 a0 = bits.or(h.and(0x80000000)).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + i), a0);
             }
             float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
-            for (; i < in; i++) s += Float.float16ToFloat(seg.get(I16LE, base + 2L * i)) * x[xo + i];
+            for (; i < in; i++) s = Math.fma(Float.float16ToFloat(seg.get(I16LE, base + 2L * i)), x[xo + i], s);
             y[yo + r] = s;
         }
     }
@@ -306,7 +308,7 @@ public final class MatMul {
                 a0 = w0.fma(FloatVector.fromArray(F, x, xo + i), a0);
             }
             float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
-            for (; i < in; i++) s += Dequantize.bf16ToFloat(seg.get(I16LE, base + 2L * i)) * x[xo + i];
+            for (; i < in; i++) s = Math.fma(Dequantize.bf16ToFloat(seg.get(I16LE, base + 2L * i)), x[xo + i], s);
             y[yo + r] = s;
         }
     }
@@ -320,7 +322,7 @@ public final class MatMul {
         int per = 32 / L;
         for (int r = r0; r < r1; r++) {
             long base = r * rowBytes;
-            FloatVector a0 = FloatVector.zero(F);
+            float acc = 0f;
             for (int b = 0; b < nb; b++) {
                 long p = base + 34L * b;
                 int qi = 32 * b;
@@ -330,10 +332,10 @@ public final class MatMul {
                     s = ((FloatVector) ByteVector.fromMemorySegment(BY, seg, p + 2 + (long) j * L, LE).convertShape(VectorOperators.B2F, F, 0))
                             .fma(FloatVector.fromArray(F, q, qi + j * L), s);
                 }
-                FloatVector sc = FloatVector.broadcast(F, Float.float16ToFloat(seg.get(I16LE, p)) * dx[b]);
-                a0 = s.fma(sc, a0);
+                // the block's sum is an exact integer; accumulate it exactly as the GEMM does (batch invariance)
+                acc = Math.fma(s.reduceLanes(VectorOperators.ADD), Float.float16ToFloat(seg.get(I16LE, p)) * dx[b], acc);
             }
-            y[yo + r] = a0.reduceLanes(VectorOperators.ADD);
+            y[yo + r] = acc;
         }
     }
 
@@ -343,7 +345,7 @@ public final class MatMul {
         int halves = 16 / L;
         for (int r = r0; r < r1; r++) {
             long base = r * rowBytes;
-            FloatVector a0 = FloatVector.zero(F);
+            float acc = 0f;
             for (int b = 0; b < nb; b++) {
                 long p = base + 18L * b;
                 int qi = 32 * b;
@@ -357,10 +359,9 @@ public final class MatMul {
                     s = ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8).convert(VectorOperators.I2F, 0))
                             .fma(FloatVector.fromArray(F, q, qi + 16 + h * L), s);
                 }
-                FloatVector sc = FloatVector.broadcast(F, Float.float16ToFloat(seg.get(I16LE, p)) * dx[b]);
-                a0 = s.fma(sc, a0);
+                acc = Math.fma(s.reduceLanes(VectorOperators.ADD), Float.float16ToFloat(seg.get(I16LE, p)) * dx[b], acc);
             }
-            y[yo + r] = a0.reduceLanes(VectorOperators.ADD);
+            y[yo + r] = acc;
         }
     }
 
@@ -399,6 +400,7 @@ public final class MatMul {
         if (quant && xs.dxp.length < tiles * nb * NR) xs.dxp = new float[tiles * nb * NR];
         float[] xp = xs.xp, dxp = xs.dxp;
 
+        boolean floatActs = w.activationType() == GgmlType.F32;
         // pack X: tile j holds rows [j*NR, j*NR+NR) interleaved: xp[(j*in + k)*NR + c] = X'[j*NR + c, k]
         Parallel.forRange(tiles, 1, (j0, j1) -> {
             float[] row = new float[in];
@@ -413,7 +415,7 @@ public final class MatMul {
                         continue;
                     }
                     int xb = xOff + t * in;
-                    switch (type) {
+                    switch (floatActs ? GgmlType.F32 : type) {
                         case F32 -> System.arraycopy(x, xb, row, 0, in);
                         case F16 -> { for (int k = 0; k < in; k++) row[k] = Float.float16ToFloat(Float.floatToFloat16(x[xb + k])); }
                         case BF16 -> roundRowBf16(x, xb, row, 0, in);

@@ -94,7 +94,10 @@ public final class ModelLoader {
                     splitFused(dir, m.group(1), m.group(2), e.getValue(), config, hf);
                     continue;
                 }
-                if (hf.put(name, e.getValue().renamed(name)) != null) {
+                Tensor t = e.getValue().renamed(name);
+                // HF semantics: half-precision weights are upcast and multiplied with float32 activations
+                if (t.type() == io.jamba4j.tensor.GgmlType.F16 || t.type() == io.jamba4j.tensor.GgmlType.BF16) t = t.withFloatActivations();
+                if (hf.put(name, t) != null) {
                     throw new ModelException(dir + ": tensor '" + name + "' appears twice (after normalising legacy names)");
                 }
             }
@@ -106,7 +109,8 @@ public final class ModelLoader {
     }
 
     /** HF v5 fused experts: gate_up_proj [E, 2F, H] (gate rows first) and down_proj [E, H, F]. */
-    private static void splitFused(Path dir, String prefix, String kind, Tensor t, JambaConfig c, Map<String, Tensor> out) {
+    private static void splitFused(Path dir, String prefix, String kind, Tensor fused, JambaConfig c, Map<String, Tensor> out) {
+        Tensor t = fused.type() == io.jamba4j.tensor.GgmlType.F32 ? fused : fused.withFloatActivations();
         long f = c.intermediateSize, h = c.hiddenSize;
         boolean gateUp = kind.equals("gate_up_proj");
         long[] want = gateUp ? new long[]{t.dim(0), 2 * f, h} : new long[]{t.dim(0), h, f};

@@ -23,8 +23,14 @@ public final class Tensor {
     private final GgmlType type;
     private final long[] shape;
     private final MemorySegment data;
+    private final boolean floatActivations;
 
     public Tensor(String name, GgmlType type, long[] shape, MemorySegment data) {
+        this(name, type, shape, data, false);
+    }
+
+    private Tensor(String name, GgmlType type, long[] shape, MemorySegment data, boolean floatActivations) {
+        this.floatActivations = floatActivations;
         this.name = name;
         this.type = type;
         this.shape = shape.clone();
@@ -79,9 +85,27 @@ public final class Tensor {
         return type.bytesFor(cols());
     }
 
+    /**
+     * The type the activation operand is rounded to before a product with this weight (llama.cpp's "vec_dot_type"):
+     * F16 for F16 weights, BF16 for BF16, Q8_0 for Q8_0/Q4_0, F32 otherwise — or F32 for an F16/BF16 weight marked with
+     * {@link #withFloatActivations()} (Hugging Face semantics: half-precision weights upcast, activations in float32).
+     */
+    public GgmlType activationType() {
+        return switch (type) {
+            case F16, BF16 -> floatActivations ? GgmlType.F32 : type;
+            case Q8_0, Q4_0 -> GgmlType.Q8_0;
+            default -> GgmlType.F32;
+        };
+    }
+
+    /** This tensor with float32 activations in products (for F16/BF16 weights from HF checkpoints). */
+    public Tensor withFloatActivations() {
+        return new Tensor(name, type, shape, data, true);
+    }
+
     /** The same bytes under another name. */
     public Tensor renamed(String newName) {
-        return new Tensor(newName, type, shape, data);
+        return new Tensor(newName, type, shape, data, floatActivations);
     }
 
     /** The same bytes viewed with another shape of equal element count (e.g. squeezing a size-1 dimension). */
@@ -89,7 +113,7 @@ public final class Tensor {
         if (numElements(newShape) != numElements()) {
             throw new IllegalArgumentException("tensor '" + name + "': cannot view " + Arrays.toString(shape) + " as " + Arrays.toString(newShape));
         }
-        return new Tensor(name, type, newShape, data);
+        return new Tensor(name, type, newShape, data, floatActivations);
     }
 
     /** Sub-tensor {@code index} along the outermost dimension (e.g. expert e of a stacked [E, F, H] tensor), no copy. */
@@ -99,7 +123,7 @@ public final class Tensor {
         }
         long[] sub = Arrays.copyOfRange(shape, 1, shape.length);
         long bytes = type.bytesFor(numElements(sub));
-        return new Tensor(name + "[" + index + "]", type, sub, data.asSlice(bytes * index, bytes));
+        return new Tensor(name + "[" + index + "]", type, sub, data.asSlice(bytes * index, bytes), floatActivations);
     }
 
     /** Rows [start, start+count) of a 2-D tensor as a [count, cols] view, no copy (e.g. the gate half of a fused gate_up). */
@@ -108,7 +132,7 @@ public final class Tensor {
             throw new IndexOutOfBoundsException("tensor '" + name + "' " + Arrays.toString(shape) + ": no rows [" + start + ", " + (start + count) + ")");
         }
         long rb = rowBytes();
-        return new Tensor(name, type, new long[]{count, shape[1]}, data.asSlice(start * rb, count * rb));
+        return new Tensor(name, type, new long[]{count, shape[1]}, data.asSlice(start * rb, count * rb), floatActivations);
     }
 
     /** Row {@code r} dequantized to float32 into {@code dst[off .. off+cols)}. */
