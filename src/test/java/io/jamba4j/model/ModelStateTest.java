@@ -86,6 +86,54 @@ class ModelStateTest {
         }
     }
 
+    /**
+     * HF allows {@code mamba_proj_bias=true} and {@code mamba_conv_bias=false} (llama.cpp does not): the biases are used
+     * when present, a missing conv bias is not required, state still carries across splits, and HF round trips keep them.
+     */
+    @Test
+    void projectionBiasAndNoConvBias(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        JambaConfig.Builder b = new JambaConfig.Builder();
+        b.vocabSize = 300; b.hiddenSize = 32; b.intermediateSize = 48; b.numHiddenLayers = 2;
+        b.numAttentionHeads = 4; b.numKeyValueHeads = 2; b.attnLayerPeriod = 2; b.attnLayerOffset = 1;
+        b.numExperts = 1; b.numExpertsPerTok = 1; b.mambaProjBias = true; b.mambaConvBias = false;
+        JambaConfig c = b.build().validate("test");
+        WeightSet w = RandomInit.create(c, 11);
+        assertFalse(w.has("model.layers.0.mamba.conv1d.bias"));
+        // give the projection biases values so that they matter
+        float[] inBias = w.tensors().get("model.layers.0.mamba.in_proj.bias").toFloats();
+        float[] outBias = w.tensors().get("model.layers.0.mamba.out_proj.bias").toFloats();
+        java.util.Map<String, io.jamba4j.tensor.Tensor> t = new java.util.LinkedHashMap<>(w.tensors());
+        for (int i = 0; i < inBias.length; i++) inBias[i] = 0.05f * (i % 7 - 3);
+        for (int i = 0; i < outBias.length; i++) outBias[i] = 0.02f * (i % 5 - 2);
+        t.put("model.layers.0.mamba.in_proj.bias", io.jamba4j.tensor.Tensor.ofFloats("model.layers.0.mamba.in_proj.bias", inBias, inBias.length));
+        t.put("model.layers.0.mamba.out_proj.bias", io.jamba4j.tensor.Tensor.ofFloats("model.layers.0.mamba.out_proj.bias", outBias, outBias.length));
+        WeightSet biased = new WeightSet("test", t);
+        JambaModel m = ModelBuilder.build(c, biased);
+        JambaModel noBias = ModelBuilder.build(c, w);
+        int[] ids = {1, 50, 60, 70, 80, 90, 100, 110};
+        float[] a = new float[ids.length * 300], z = new float[ids.length * 300];
+        m.forward(ids, 0, ids.length, m.newCache(16), new Workspace(), a, true);
+        noBias.forward(ids, 0, ids.length, noBias.newCache(16), new Workspace(), z, true);
+        assertTrue(FixtureSupport.maxAbsDiff(a, 0, z, 0, a.length) > 1e-4, "the biases change the output");
+        Cache cache = m.newCache(16);
+        Workspace ws = new Workspace();
+        float[] row = new float[300];
+        m.forward(ids, 0, 3, cache, ws, null, false);
+        for (int i = 3; i < ids.length; i++) {
+            m.forward(ids, i, 1, cache, ws, row, false);
+            assertTrue(FixtureSupport.maxAbsDiff(row, 0, a, i * 300, 300) < 1e-5, "step " + i);
+        }
+        CheckpointWriter.writeHf(c, biased, null, io.jamba4j.tensor.GgmlType.F32, tmp, 1L << 30);
+        try (ModelLoader.Checkpoint ck = ModelLoader.open(tmp)) {
+            assertTrue(ck.config().mambaProjBias);
+            assertFalse(ck.config().mambaConvBias);
+            JambaModel back = ModelLoader.build(ck);
+            float[] r = new float[ids.length * 300];
+            back.forward(ids, 0, ids.length, back.newCache(16), new Workspace(), r, true);
+            assertArrayEquals(a, r);
+        }
+    }
+
     @Test
     void randomInitBuildsAndRunsEveryLayerKind() {
         JambaConfig.Builder b = new JambaConfig.Builder();
