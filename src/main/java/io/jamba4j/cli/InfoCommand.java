@@ -17,6 +17,9 @@ final class InfoCommand implements Callable<Integer> {
     @Mixin
     ModelOption model;
 
+    @Option(names = "--config", description = "Describe an HF config.json without weights (e.g. the published Jamba-v0.1 shape).")
+    java.nio.file.Path configOnly;
+
     @Option(names = "--context", description = "Context length for the cache estimate (default: ${DEFAULT-VALUE}).", defaultValue = "4096")
     long context;
 
@@ -25,21 +28,19 @@ final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (configOnly != null) {
+            JambaConfig c = JambaConfig.fromJson(configOnly);
+            System.out.println("config:     " + configOnly + " (no weights)");
+            describe(c);
+            System.out.printf("weights:    %s in F32, %s in BF16 (estimated from the parameter count)%n", bytes(c.totalParams() * 4), bytes(c.totalParams() * 2));
+            cache(c);
+            return 0;
+        }
         try (Jamba j = model.load()) {
             JambaConfig c = j.config();
             var out = System.out;
             out.println("model:      " + j.path() + (j.isGguf() ? " (GGUF)" : " (HF safetensors)"));
-            out.printf("shape:      %d layers, hidden %d, intermediate %d, vocab %d%n", c.numHiddenLayers, c.hiddenSize, c.intermediateSize, c.vocabSize);
-            out.printf("attention:  %d layers, %d heads, %d KV heads, head dim %d, no positional encoding%n",
-                    c.numAttentionLayers(), c.numAttentionHeads, c.numKeyValueHeads, c.headDim());
-            out.printf("mamba:      %d layers, d_inner %d, d_state %d, d_conv %d, dt_rank %d%n",
-                    c.numMambaLayers(), c.mambaInner(), c.mambaDState, c.mambaDConv, c.mambaDtRank);
-            out.printf("moe:        %d layers, %d experts, top-%d (not renormalised)%n", c.numMoeLayers(), c.numExperts, c.numExpertsPerTok);
-            out.println("schedule:   " + c.scheduleDiagram() + "   (A attention, M Mamba; E MoE, · dense MLP)");
-            out.print("            ");
-            for (LayerSpec l : c.layers()) out.print(String.format("%-3d", l.index()));
-            out.println();
-            out.printf("params:     %,d total, %,d active per token%n", c.totalParams(), c.activeParams());
+            describe(c);
             Map<String, Long> byType = new TreeMap<>();
             long weightBytes = 0;
             for (Tensor t : j.checkpoint().weights().tensors().values()) {
@@ -47,15 +48,34 @@ final class InfoCommand implements Callable<Integer> {
                 byType.merge(t.type().name(), t.byteSize(), Long::sum);
             }
             out.printf("weights:    %s %s%n", bytes(weightBytes), byType);
-            long kv = c.kvCacheBytes(context, kvBytes);
-            long mamba = c.mambaStateBytes();
-            out.printf("cache:      %s for --context %d = KV %s (%d attention layers × 2 × %d × %d × %d B) + Mamba state %s (constant)%n",
-                    bytes(kv + mamba), context, bytes(kv), c.numAttentionLayers(), c.numKeyValueHeads, c.headDim(), kvBytes, bytes(mamba));
+            cache(c);
             out.printf("tokenizer:  %s%n", j.hasTokenizer() ? j.tokenizer().vocabSize() + " tokens" : "none");
             out.println("config:");
             out.println(c.toJson().toPrettyString());
         }
         return 0;
+    }
+
+    private void describe(JambaConfig c) {
+        var out = System.out;
+        out.printf("shape:      %d layers, hidden %d, intermediate %d, vocab %d%n", c.numHiddenLayers, c.hiddenSize, c.intermediateSize, c.vocabSize);
+        out.printf("attention:  %d layers, %d heads, %d KV heads, head dim %d, no positional encoding%n",
+                c.numAttentionLayers(), c.numAttentionHeads, c.numKeyValueHeads, c.headDim());
+        out.printf("mamba:      %d layers, d_inner %d, d_state %d, d_conv %d, dt_rank %d%n",
+                c.numMambaLayers(), c.mambaInner(), c.mambaDState, c.mambaDConv, c.mambaDtRank);
+        out.printf("moe:        %d layers, %d experts, top-%d (not renormalised)%n", c.numMoeLayers(), c.numExperts, c.numExpertsPerTok);
+        out.println("schedule:   " + c.scheduleDiagram() + "   (A attention, M Mamba; E MoE, · dense MLP)");
+        out.print("            ");
+        for (LayerSpec l : c.layers()) out.print(String.format("%-3d", l.index()));
+        out.println();
+        out.printf("params:     %,d total, %,d active per token%n", c.totalParams(), c.activeParams());
+    }
+
+    private void cache(JambaConfig c) {
+        long kv = c.kvCacheBytes(context, kvBytes);
+        long mamba = c.mambaStateBytes();
+        System.out.printf("cache:      %s for --context %d = KV %s (%d attention layers × 2 × %d KV heads × %d × %d B per token) + Mamba state %s (constant)%n",
+                bytes(kv + mamba), context, bytes(kv), c.numAttentionLayers(), c.numKeyValueHeads, c.headDim(), kvBytes, bytes(mamba));
     }
 
     static String bytes(long b) {

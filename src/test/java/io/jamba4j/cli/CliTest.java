@@ -52,6 +52,14 @@ class CliTest {
     }
 
     @Test
+    void infoOnAConfigAloneShowsThePublishedJambaNumbers() {
+        Run r = run("info", "--config", java.nio.file.Path.of("configs/jamba-v0.1.json").toAbsolutePath().toString(), "--context", "262144", "--kv-bytes", "2");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("51,570,323,328 total, 12,110,311,296 active"), r.out());
+        assertTrue(r.out().contains("KV 4.00 GiB") && r.out().contains("Mamba state 16.6 MiB"), r.out());
+    }
+
+    @Test
     void tokenizeEqualsTheFixtureIds() throws Exception {
         var entries = new ObjectMapper().readTree(FixtureSupport.dir("A-tiny-dense").resolve("tokenize.json").toFile());
         for (var e : entries) {
