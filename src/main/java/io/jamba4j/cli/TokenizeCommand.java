@@ -24,27 +24,47 @@ final class TokenizeCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Source source;
 
-    @Option(names = "--text", required = true, description = "The text to tokenize.")
-    String text;
+    static final class Input {
+        @Option(names = "--text", description = "The text to tokenize.")
+        String text;
+        @Option(names = "--texts-file", description = "A JSON array of texts; prints a JSON array of id arrays.")
+        Path textsFile;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Input input;
 
     @Option(names = "--add-special", description = "Add BOS/EOS as the tokenizer is configured.")
     boolean addSpecial;
 
     @Override
     public Integer call() throws Exception {
-        int[] ids;
         if (source.tokenizer != null) {
-            ids = encode(Tokenizers.fromHf(source.tokenizer));
+            print(Tokenizers.fromHf(source.tokenizer));
         } else {
             try (Jamba j = Jamba.load(source.model)) {
-                ids = encode(j.tokenizer());
+                print(j.tokenizer());
             }
         }
-        System.out.println(Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(", ", "[", "]")));
         return 0;
     }
 
-    private int[] encode(Tokenizer t) {
-        return t.encode(text, addSpecial);
+    private void print(Tokenizer t) throws java.io.IOException {
+        if (input.text != null) {
+            System.out.println(json(t.encode(input.text, addSpecial)));
+            return;
+        }
+        var texts = new com.fasterxml.jackson.databind.ObjectMapper().readTree(input.textsFile.toFile());
+        if (texts == null || !texts.isArray()) throw new IllegalArgumentException(input.textsFile + ": expected a JSON array of strings");
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < texts.size(); i++) {
+            if (!texts.get(i).isTextual()) throw new IllegalArgumentException(input.textsFile + ": entry " + i + " is not a string");
+            sb.append(i == 0 ? "" : ",\n ").append(json(t.encode(texts.get(i).asText(), addSpecial)));
+        }
+        System.out.println(sb.append("]"));
+    }
+
+    private static String json(int[] ids) {
+        return Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(", ", "[", "]"));
     }
 }
