@@ -17,6 +17,7 @@ public final class Sampler {
     private int recentHead;
     private int[] order = new int[0];
     private float[] probs = new float[0];
+    private long[] keys = new long[0];
 
     public Sampler(SamplingParams params, int vocabSize) {
         this.params = params;
@@ -47,16 +48,9 @@ public final class Sampler {
             order = new int[vocab];
             probs = new float[vocab];
         }
-        // candidates sorted by logit, descending (ties: lower id first)
-        Integer[] boxed = new Integer[vocab];
-        for (int i = 0; i < vocab; i++) boxed[i] = i;
-        Arrays.sort(boxed, (x, y) -> {
-            int c = Float.compare(logits[off + y], logits[off + x]);
-            return c != 0 ? c : Integer.compare(x, y);
-        });
-        int n = vocab;
-        for (int i = 0; i < vocab; i++) order[i] = boxed[i];
-        if (params.topK() > 0) n = Math.min(n, params.topK());
+        // candidates sorted by logit, descending (ties: lower id first); only the top k when top-k is on
+        int n = params.topK() > 0 ? Math.min(params.topK(), vocab) : vocab;
+        sortCandidates(logits, off, vocab, n);
         // probabilities of the unscaled logits for top-p / min-p
         softmaxSorted(logits, off, n, 1f);
         if (params.topP() < 1f) {
@@ -85,6 +79,58 @@ public final class Sampler {
             if (r < cum) return order[i];
         }
         return order[n - 1];
+    }
+
+    /** Fills order[0..n) with the ids of the n largest logits, descending, ties by lower id. */
+    private void sortCandidates(float[] logits, int off, int vocab, int n) {
+        if (keys.length < vocab) keys = new long[vocab];
+        // a sortable key: the float's bits mapped to an order-preserving int (descending), then the id
+        if (n == vocab) {
+            for (int i = 0; i < vocab; i++) keys[i] = key(logits[off + i], i);
+            Arrays.sort(keys, 0, vocab);
+        } else {
+            // bounded max-heap by key (the worst kept candidate on top), O(V log k)
+            int size = 0;
+            for (int i = 0; i < vocab; i++) {
+                long k = key(logits[off + i], i);
+                if (size < n) {
+                    keys[size] = k;
+                    siftUp(keys, size++);
+                } else if (k < keys[0]) {
+                    keys[0] = k;
+                    siftDown(keys, size);
+                }
+            }
+            Arrays.sort(keys, 0, n);
+        }
+        for (int i = 0; i < n; i++) order[i] = (int) keys[i];
+    }
+
+    private static long key(float logit, int id) {
+        int bits = Float.floatToIntBits(logit);
+        int ordered = bits >= 0 ? bits : bits ^ 0x7FFFFFFF; // monotone in the float value
+        return ((long) ~ordered << 32) | (id & 0xFFFFFFFFL);   // ascending key = descending logit, then ascending id
+    }
+
+    private static void siftUp(long[] h, int i) {
+        while (i > 0) {
+            int p = (i - 1) >>> 1;
+            if (h[p] >= h[i]) return;
+            long t = h[p]; h[p] = h[i]; h[i] = t;
+            i = p;
+        }
+    }
+
+    private static void siftDown(long[] h, int size) {
+        int i = 0;
+        while (true) {
+            int l = 2 * i + 1, r = l + 1, m = i;
+            if (l < size && h[l] > h[m]) m = l;
+            if (r < size && h[r] > h[m]) m = r;
+            if (m == i) return;
+            long t = h[m]; h[m] = h[i]; h[i] = t;
+            i = m;
+        }
     }
 
     private void softmaxSorted(float[] logits, int off, int n, float temperature) {

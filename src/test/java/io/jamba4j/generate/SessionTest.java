@@ -78,6 +78,26 @@ class SessionTest {
     }
 
     @Test
+    void topKAndTopPKeepExactlyTheRightCandidates() {
+        // logits with a clear order: token i has logit -i/10 (ties none), shuffled ids
+        int v = 5000;
+        float[] logits = new float[v];
+        java.util.Random r = new java.util.Random(5);
+        for (int i = 0; i < v; i++) logits[i] = (float) r.nextGaussian();
+        // top-k 3 at a huge temperature samples (almost) uniformly among the 3 best ids only
+        int[] best = java.util.stream.IntStream.range(0, v).boxed().sorted((a, b) -> Float.compare(logits[b], logits[a])).limit(3).mapToInt(i -> i).toArray();
+        var p = new SamplingParams(1000f, 3, 1f, 0f, 1f, 0f, 0f, 0, 1, 1, List.of(), false);
+        Sampler s = new Sampler(p, v);
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        for (int k = 0; k < 300; k++) seen.add(s.sample(logits.clone(), 0, v));
+        assertEquals(java.util.Set.of(best[0], best[1], best[2]), seen);
+        // top-p tiny keeps only the best
+        var q = new SamplingParams(1f, 0, 1e-6f, 0f, 1f, 0f, 0f, 0, 1, 1, List.of(), false);
+        Sampler t = new Sampler(q, v);
+        for (int k = 0; k < 20; k++) assertEquals(best[0], t.sample(logits.clone(), 0, v));
+    }
+
+    @Test
     void penaltiesLowerRepeatedTokens() {
         var p = new SamplingParams(0f, 0, 1f, 0f, 2f, 0.5f, 0.25f, 4, 0, 8, List.of(), false);
         Sampler s = new Sampler(p, 4);
