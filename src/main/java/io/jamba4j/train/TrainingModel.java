@@ -36,6 +36,7 @@ public final class TrainingModel {
     private int ignoreIndex = CrossEntropy.IGNORE_INDEX;
     private double auxCoef;
     private double lastCe, lastAux;
+    JambaModel.TrainState lastState; // for tests: the saved activations of the last call
 
     private TrainingModel(JambaConfig c, Parameters p) {
         this.config = c;
@@ -146,6 +147,7 @@ public final class TrainingModel {
         for (int i = 0; i < in.length; i++) if (in[i] == ignoreIndex) in[i] = config.padTokenId; // padded inputs
         int v = config.vocabSize;
         JambaModel.TrainState st = model.forwardTrain(in, b, s, scanChunk);
+        lastState = st;
         float[] dLogits = g == null ? null : new float[b * s * v];
         lastCe = CrossEntropy.forwardBackward(st.logits, tgt, b * s, v, ignoreIndex, dLogits);
         List<MoE.Activations> moe = new ArrayList<>();

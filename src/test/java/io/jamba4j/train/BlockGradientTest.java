@@ -244,7 +244,7 @@ class BlockGradientTest {
         GradCheck.Loss loss = () -> {
             float[] o = new float[T * h];
             MoE.Activations s = moe.forwardTrain(x, o, T);
-            assertArrayEquals(chosen, s.chosen, "a perturbation changed the top-k choice");
+            assertArrayEquals(chosen, s.chosen, "a perturbation changed the top-k choice"); // inputs have clear routing
             return GradCheck.weighted(o, w) + coef * LoadBalancingLoss.forwardBackward(List.of(s), E, k, 0);
         };
         GradCheck c = new GradCheck(loss, null, RTOL, ATOL, 51);
