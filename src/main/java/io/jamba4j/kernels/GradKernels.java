@@ -27,7 +27,7 @@ public final class GradKernels {
     private static final int L = F.length();
 
     /** Below this many multiply-adds a kernel runs on the calling thread. */
-    private static final long SERIAL_WORK = 1L << 15;
+    private static final long SERIAL_WORK = 1L << 17;
 
     /** The float32 heap array a tensor made by {@link Tensor#ofFloats} wraps (the whole array, offset 0). */
     public static float[] floats(Tensor t) {
