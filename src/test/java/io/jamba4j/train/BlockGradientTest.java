@@ -21,11 +21,13 @@ import static org.junit.jupiter.api.Assertions.*;
  * L = Σ out ⊙ W for a fixed random W (so ∂L/∂out = W). Weights are drawn larger than the HF init (std 0.2–0.5 instead
  * of 0.02) so that the nonlinearities matter and the gradients are well above the float32 noise of the loss.
  *
- * <p>Tolerances: rtol 2e-3 relative plus atol 1e-5·‖g‖∞. The stencil's truncation error at a 1% step is ~1e-8
- * relative; what remains is the float32 rounding of the forward (~1e-7 relative per value, a few 1e-6 on the loss)
- * divided by the step and the rounding of the perturbed inputs themselves (~1e-5 relative for single coordinates).
- * Observed worst errors are printed by each test and are 10–100× below the tolerance; a sign or factor error in any
- * term of a backward pass gives errors of order 1.
+ * <p>Tolerances (see {@link GradCheck}): rtol 2e-3, plus atol 1e-5·‖g‖, plus a noise floor 2e-6·|L|/h. The numeric
+ * side is a float64 fourth-order stencil over losses of the float32 forward; its error is the forward's float32
+ * rounding (~1e-7 relative per value, a few 1e-6 of |L|) divided by the step h (0.5% of the array's scale), plus the
+ * O(h⁴) truncation, which grows where the function is sharply curved (peaked softmax, RMSNorm of a short vector near 0).
+ * Observed worst errors on well-conditioned checks (printed by each test) are 1e-5 … 3e-3. Sensitivity, tried by
+ * mutation: scaling one term of the scan's dΔ, the GQA dk, or RMSNorm's dweight by 1.01, or dropping the aux-loss
+ * gradient, fails these tests (11–22 failed checks each); sign or missing-term errors give errors of order 1.
  */
 class BlockGradientTest {
     static final double RTOL = 2e-3, ATOL = 1e-5;
@@ -244,7 +246,7 @@ class BlockGradientTest {
         GradCheck.Loss loss = () -> {
             float[] o = new float[T * h];
             MoE.Activations s = moe.forwardTrain(x, o, T);
-            assertArrayEquals(chosen, s.chosen, "a perturbation changed the top-k choice"); // inputs have clear routing
+            if (!java.util.Arrays.equals(chosen, s.chosen)) throw new GradCheck.PieceChanged("top-k choice changed");
             return GradCheck.weighted(o, w) + coef * LoadBalancingLoss.forwardBackward(List.of(s), E, k, 0);
         };
         GradCheck c = new GradCheck(loss, null, RTOL, ATOL, 51);
@@ -252,6 +254,7 @@ class BlockGradientTest {
         checkAll(c, p, g);
         System.out.println("moe: " + c.summary());
         c.assertOk();
+        assertTrue(c.skipped <= c.checks / 20, c.skipped + " checks skipped");
         // an expert no token chose gets no gradient
         for (int e = 0; e < E; e++) {
             boolean used = false;
