@@ -1,7 +1,9 @@
 package io.jamba4j.model;
 
+import io.jamba4j.kernels.GradKernels;
 import io.jamba4j.kernels.MatMul;
 import io.jamba4j.tensor.Tensor;
+import io.jamba4j.train.Gradients;
 
 import java.util.List;
 
@@ -74,5 +76,74 @@ public final class JambaModel {
                 MatMul.matmul(lmHead, normed, 0, 1, logits, 0);
             }
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Training
+
+    public RMSNorm finalNorm() {
+        return finalNorm;
+    }
+
+    /** Saved values of a whole-model training forward over B sequences of S tokens. */
+    public static final class TrainState {
+        int[] tokens;
+        int batch, seq;
+        JambaLayer.Activations[] layers;
+        float[] hFinal, normed, rstd;
+        /** B·S rows of V logits (row b·S + t predicts the token after tokens[b·S + t]). */
+        public float[] logits;
+
+        public JambaLayer.Activations layer(int i) {
+            return layers[i];
+        }
+    }
+
+    /**
+     * The training forward: {@code tokens} holds B sequences of S tokens back to back, each a fresh sequence (empty
+     * cache). Saves what {@link #backward} needs; the Mamba scans checkpoint their state every {@code scanChunk} tokens.
+     */
+    public TrainState forwardTrain(int[] tokens, int B, int S, int scanChunk) {
+        int T = B * S, h = config.hiddenSize, v = config.vocabSize;
+        if (tokens.length != T) throw new IllegalArgumentException(tokens.length + " tokens for " + B + " × " + S);
+        TrainState s = new TrainState();
+        s.tokens = tokens.clone();
+        s.batch = B;
+        s.seq = S;
+        float[] hidden = new float[T * h];
+        for (int t = 0; t < T; t++) {
+            int id = tokens[t];
+            if (id < 0 || id >= v) throw new ModelException("token id " + id + " is outside the vocabulary [0, " + v + ")");
+            embedTokens.rowToFloats(id, hidden, t * h);
+        }
+        s.layers = new JambaLayer.Activations[layers.size()];
+        for (int l = 0; l < layers.size(); l++) {
+            float[] next = new float[T * h];
+            s.layers[l] = layers.get(l).forwardTrain(hidden, next, B, S, scanChunk);
+            hidden = next;
+        }
+        s.hFinal = hidden;
+        s.normed = new float[T * h];
+        s.rstd = new float[T];
+        finalNorm.forwardTrain(hidden, s.normed, T, h, 0, s.rstd, 0);
+        s.logits = new float[T * v];
+        MatMul.matmul(lmHead, s.normed, 0, T, s.logits, 0);
+        return s;
+    }
+
+    /**
+     * Backward from ∂L/∂logits (same layout as {@code s.logits}) through the head, the final norm, every layer and the
+     * embedding; accumulates into g (a tied head and embedding share one gradient).
+     */
+    public void backward(TrainState s, float[] dLogits, Gradients g) {
+        int T = s.batch * s.seq, h = config.hiddenSize, v = config.vocabSize;
+        float[] dNormed = new float[T * h];
+        GradKernels.matmulDx(dLogits, 0, T, GradKernels.floats(lmHead), v, h, dNormed, 0);
+        GradKernels.matmulDw(dLogits, 0, T, s.normed, 0, v, h, g.of(lmHead));
+        float[] dh = new float[T * h];
+        finalNorm.backward(s.hFinal, s.rstd, 0, dNormed, dh, g.of(finalNorm.weight()), T, h, 0);
+        for (int l = layers.size() - 1; l >= 0; l--) layers.get(l).backward(s.layers[l], dh, g);
+        float[] dEmbed = g.of(embedTokens);
+        for (int t = 0; t < T; t++) GradKernels.add(dh, t * h, dEmbed, s.tokens[t] * h, h);
     }
 }

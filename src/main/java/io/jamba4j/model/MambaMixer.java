@@ -1,8 +1,10 @@
 package io.jamba4j.model;
 
+import io.jamba4j.kernels.GradKernels;
 import io.jamba4j.kernels.MatMul;
 import io.jamba4j.kernels.VectorOps;
 import io.jamba4j.tensor.Tensor;
+import io.jamba4j.train.Gradients;
 
 /**
  * Jamba's Mamba-1 mixer (spec §4.4–4.5), float32 state, state carried across any split of the sequence:
@@ -131,5 +133,178 @@ public final class MambaMixer implements Mixer {
         // 11. out_proj
         MatMul.matmul(outProj, y, 0, T, out, 0);
         if (outProjBias != null) for (int t = 0; t < T; t++) VectorOps.add(outProjBias, 0, out, t * outProjBias.length, outProjBias.length);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Training: B fresh sequences of S tokens (rows b·S .. b·S+S−1), zero conv and SSM state at the start of each.
+    // The scan saves only the state at the start of every chunk of `chunk` tokens; the backward pass recomputes the
+    // states inside one chunk at a time (memory B·⌈S/chunk⌉·Din·N + chunk·Din·N instead of B·S·Din·N).
+
+    /** The derived A = −exp(A_log) array this mixer computes with; its gradient slot must alias A_log's. */
+    public float[] aArray() {
+        return a;
+    }
+
+    /** What {@link #backward} needs from {@link #forwardTrain}. */
+    public static final class Activations {
+        float[] in;
+        int batch, seq, chunk;
+        float[] xz;     // in_proj output [x | z], rows × 2·Din
+        float[] conv;   // conv output + bias, before SiLU, rows × Din
+        float[] u;      // SiLU(conv), rows × Din
+        float[] pRaw;   // x_proj output before the inner norms, rows × (R + 2N)
+        float[] p;      // after the norms [δ̂ | B | C]
+        float[] rstd;   // 1/rms of δ̂, B, C: three blocks of rows
+        float[] dtIn;   // δ̂ after its norm, contiguous rows × R
+        float[] dtPre;  // dt_proj(δ̂) + b_dt, rows × Din
+        float[] delta;  // softplus(dtPre)
+        float[] y;      // scan readout + D·u, before the gate, rows × Din
+        float[] gated;  // y ⊙ SiLU(z), input of out_proj
+        float[] states; // [B][⌈S/chunk⌉][Din·N]: h before the first token of each chunk
+    }
+
+    /** out = Mamba(in) for B sequences of S rows, scan checkpoints every {@code chunk} tokens. */
+    public Activations forwardTrain(float[] in, float[] out, int B, int S, int chunk) {
+        if (chunk <= 0) throw new IllegalArgumentException("chunk = " + chunk);
+        int din = dInner, n = dState, r = dtRank, k = dConv, pw = r + 2 * n, T = B * S;
+        Activations s = new Activations();
+        s.in = in;
+        s.batch = B;
+        s.seq = S;
+        s.chunk = chunk;
+        s.xz = new float[T * 2 * din];
+        MatMul.matmul(inProj, in, 0, T, s.xz, 0);
+        if (inProjBias != null) for (int t = 0; t < T; t++) VectorOps.add(inProjBias, 0, s.xz, t * 2 * din, 2 * din);
+
+        s.conv = new float[T * din];
+        s.u = new float[T * din];
+        for (int b = 0; b < B; b++) {
+            for (int t = 0; t < S; t++) {
+                int row = b * S + t;
+                for (int ch = 0; ch < din; ch++) {
+                    float acc = 0f;
+                    for (int j = 0; j < k; j++) {
+                        int ti = t - (k - 1) + j;
+                        float xv = ti >= 0 ? s.xz[(b * S + ti) * 2 * din + ch] : 0f;
+                        acc += convWeight[ch * k + j] * xv;
+                    }
+                    if (convBias != null) acc += convBias[ch];
+                    s.conv[row * din + ch] = acc;
+                    s.u[row * din + ch] = VectorOps.silu(acc);
+                }
+            }
+        }
+
+        s.pRaw = new float[T * pw];
+        s.p = new float[T * pw];
+        s.rstd = new float[3 * T];
+        MatMul.matmul(xProj, s.u, 0, T, s.pRaw, 0);
+        dtNorm.forwardTrain(s.pRaw, s.p, T, pw, 0, s.rstd, 0);
+        bNorm.forwardTrain(s.pRaw, s.p, T, pw, r, s.rstd, T);
+        cNorm.forwardTrain(s.pRaw, s.p, T, pw, r + n, s.rstd, 2 * T);
+
+        s.dtIn = new float[T * r];
+        for (int t = 0; t < T; t++) System.arraycopy(s.p, t * pw, s.dtIn, t * r, r);
+        s.dtPre = new float[T * din];
+        s.delta = new float[T * din];
+        MatMul.matmul(dtProj, s.dtIn, 0, T, s.dtPre, 0);
+        for (int t = 0; t < T; t++) {
+            for (int ch = 0; ch < din; ch++) {
+                float v = s.dtPre[t * din + ch] + dtBias[ch];
+                s.dtPre[t * din + ch] = v;
+                s.delta[t * din + ch] = VectorOps.softplus(v);
+            }
+        }
+
+        s.y = new float[T * din];
+        s.gated = new float[T * din];
+        SelectiveScan scan = new SelectiveScan(din, n, pw, r, r + n, chunk);
+        s.states = new float[B * scan.stateSize(S)];
+        for (int b = 0; b < B; b++) scan.forward(b * S, S, s.u, s.delta, s.p, a, d, s.y, s.states, b * scan.stateSize(S));
+        for (int t = 0; t < T; t++) {
+            for (int ch = 0; ch < din; ch++) s.gated[t * din + ch] = s.y[t * din + ch] * VectorOps.silu(s.xz[t * 2 * din + din + ch]);
+        }
+        MatMul.matmul(outProj, s.gated, 0, T, out, 0);
+        if (outProjBias != null) for (int t = 0; t < T; t++) VectorOps.add(outProjBias, 0, out, t * outProjBias.length, outProjBias.length);
+        return s;
+    }
+
+    /**
+     * Backward of {@link #forwardTrain}: dIn += ∂L/∂in and every weight gradient. The gradient accumulated for
+     * {@link #aArray()} is with respect to <b>A_log</b> (dA_log = dA·A, since A = −exp(A_log)).
+     */
+    public void backward(Activations s, float[] dOut, float[] dIn, Gradients g) {
+        int din = dInner, n = dState, r = dtRank, k = dConv, pw = r + 2 * n;
+        int B = s.batch, S = s.seq, T = B * S, hid = inProj.cols();
+
+        // 11. out_proj
+        float[] dGated = new float[T * din];
+        GradKernels.matmulDx(dOut, 0, T, GradKernels.floats(outProj), hid, din, dGated, 0);
+        GradKernels.matmulDw(dOut, 0, T, s.gated, 0, hid, din, g.of(outProj));
+        if (outProjBias != null) GradKernels.biasDb(dOut, 0, T, hid, g.of(outProjBias));
+
+        // 10. gate: gated = y ⊙ SiLU(z)
+        float[] dxz = new float[T * 2 * din];
+        float[] dy = new float[T * din];
+        for (int t = 0; t < T; t++) {
+            for (int ch = 0; ch < din; ch++) {
+                int i = t * din + ch;
+                float z = s.xz[t * 2 * din + din + ch];
+                dy[i] = dGated[i] * VectorOps.silu(z);
+                dxz[t * 2 * din + din + ch] = dGated[i] * s.y[i] * GradKernels.siluGrad(z);
+            }
+        }
+
+        // 7–9. scan, skip D, in reverse chunk by chunk with recomputed states
+        float[] du = new float[T * din], dDelta = new float[T * din], dp = new float[T * pw];
+        SelectiveScan scan = new SelectiveScan(din, n, pw, r, r + n, s.chunk);
+        float[] dALog = g.of(a), dD = g.of(d);
+        for (int b = 0; b < B; b++) {
+            scan.backward(b * S, S, s.u, s.delta, s.p, a, d, s.states, b * scan.stateSize(S), dy, du, dDelta, dp, dALog, dD);
+        }
+
+        // 6. Δ = softplus(dt_proj(δ̂) + b_dt)
+        float[] dDtPre = new float[T * din];
+        for (int i = 0; i < T * din; i++) dDtPre[i] = dDelta[i] * GradKernels.softplusGrad(s.dtPre[i]);
+        GradKernels.biasDb(dDtPre, 0, T, din, g.of(dtBias));
+        GradKernels.matmulDw(dDtPre, 0, T, s.dtIn, 0, din, r, g.of(dtProj));
+        float[] dDtIn = new float[T * r];
+        GradKernels.matmulDx(dDtPre, 0, T, GradKernels.floats(dtProj), din, r, dDtIn, 0);
+        for (int t = 0; t < T; t++) GradKernels.add(dDtIn, t * r, dp, t * pw, r);
+
+        // 5. inner norms
+        float[] dpRaw = new float[T * pw];
+        dtNorm.backward(s.pRaw, s.rstd, 0, dp, dpRaw, g.of(dtNorm.weight()), T, pw, 0);
+        bNorm.backward(s.pRaw, s.rstd, T, dp, dpRaw, g.of(bNorm.weight()), T, pw, r);
+        cNorm.backward(s.pRaw, s.rstd, 2 * T, dp, dpRaw, g.of(cNorm.weight()), T, pw, r + n);
+
+        // 4. x_proj
+        GradKernels.matmulDw(dpRaw, 0, T, s.u, 0, pw, din, g.of(xProj));
+        GradKernels.matmulDx(dpRaw, 0, T, GradKernels.floats(xProj), pw, din, du, 0);
+
+        // 2–3. SiLU and the causal depthwise conv (zero history)
+        float[] dConvW = g.of(convWeight);
+        float[] dConvB = g.ofOptional(convBias);
+        for (int b = 0; b < B; b++) {
+            for (int t = 0; t < S; t++) {
+                int row = b * S + t;
+                for (int ch = 0; ch < din; ch++) {
+                    float dc = du[row * din + ch] * GradKernels.siluGrad(s.conv[row * din + ch]);
+                    if (dConvB != null) dConvB[ch] += dc;
+                    for (int j = 0; j < k; j++) {
+                        int ti = t - (k - 1) + j;
+                        if (ti < 0) continue;
+                        int xi = (b * S + ti) * 2 * din + ch;
+                        dConvW[ch * k + j] += dc * s.xz[xi];
+                        dxz[xi] += dc * convWeight[ch * k + j];
+                    }
+                }
+            }
+        }
+
+        // 1. in_proj
+        GradKernels.matmulDw(dxz, 0, T, s.in, 0, 2 * din, hid, g.of(inProj));
+        if (inProjBias != null) GradKernels.biasDb(dxz, 0, T, 2 * din, g.of(inProjBias));
+        GradKernels.matmulDx(dxz, 0, T, GradKernels.floats(inProj), 2 * din, hid, dIn, 0);
     }
 }

@@ -1,8 +1,10 @@
 package io.jamba4j.model;
 
+import io.jamba4j.kernels.GradKernels;
 import io.jamba4j.kernels.MatMul;
 import io.jamba4j.kernels.VectorOps;
 import io.jamba4j.tensor.Tensor;
+import io.jamba4j.train.Gradients;
 
 import java.util.Arrays;
 
@@ -69,5 +71,107 @@ public final class MoE implements FeedForward {
             ids[outOff + j] = best;
             weights[outOff + j] = p[off + best];
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Training
+
+    public int numExperts() {
+        return experts.length;
+    }
+
+    public int topK() {
+        return topK;
+    }
+
+    /** What {@link #backward} needs from {@link #forwardTrain}, and the router statistics the aux loss reads. */
+    public static final class Activations {
+        float[] in;
+        int rows;
+        /** π = softmax(router logits), rows × E. */
+        public float[] probs;
+        /** Selected experts, rows × k (slot order: most probable first). */
+        public int[] chosen;
+        float[] weight;            // π of the selected experts, rows × k
+        int[][] expertRows;        // per expert: the (row·k + slot) indices it serves, ascending
+        float[][] expertIn;        // per expert: gathered input rows
+        float[][] expertOut;       // per expert: unweighted expert outputs
+        Mlp.Activations[] expertActs;
+        /**
+         * Set before {@link #backward} by an auxiliary loss: ∂L/∂π_{row,e} added to every row (E values, or null).
+         * For the Switch load-balancing loss this is the same for every row because it flows through mean(π) only.
+         */
+        public float[] dProbsExtra;
+    }
+
+    /** out = MoE(b) for T rows, saving activations; {@code b} must stay unchanged until backward. */
+    public Activations forwardTrain(float[] b, float[] out, int T) {
+        int e = experts.length, h = router.cols();
+        Activations s = new Activations();
+        s.in = b;
+        s.rows = T;
+        s.probs = new float[T * e];
+        s.chosen = new int[T * topK];
+        s.weight = new float[T * topK];
+        MatMul.matmul(router, b, 0, T, s.probs, 0);
+        for (int t = 0; t < T; t++) {
+            VectorOps.softmax(s.probs, t * e, e);
+            selectTopK(s.probs, t * e, e, topK, s.chosen, s.weight, t * topK);
+        }
+        Arrays.fill(out, 0, T * h, 0f);
+        s.expertRows = new int[e][];
+        s.expertIn = new float[e][];
+        s.expertOut = new float[e][];
+        s.expertActs = new Mlp.Activations[e];
+        for (int x = 0; x < e; x++) {
+            int count = 0;
+            for (int i = 0; i < T * topK; i++) if (s.chosen[i] == x) count++;
+            if (count == 0) continue;
+            int[] slots = new int[count];
+            float[] in = new float[count * h];
+            int j = 0;
+            for (int i = 0; i < T * topK; i++) {
+                if (s.chosen[i] != x) continue;
+                slots[j] = i;
+                System.arraycopy(b, i / topK * h, in, j * h, h);
+                j++;
+            }
+            float[] y = new float[count * h];
+            s.expertActs[x] = experts[x].forwardTrain(in, 0, y, 0, count);
+            s.expertRows[x] = slots;
+            s.expertIn[x] = in;
+            s.expertOut[x] = y;
+            for (int i = 0; i < count; i++) VectorOps.axpy(s.weight[slots[i]], y, i * h, out, slots[i] / topK * h, h);
+        }
+        return s;
+    }
+
+    /**
+     * Backward of {@link #forwardTrain}: through each selected expert's output (scaled by its gate probability) and
+     * through the gate probabilities themselves — ∂L/∂w = dOut·FFN_e(b) — into π, plus {@code dProbsExtra}; then the
+     * softmax Jacobian over all E logits and the router. The top-k choice is piecewise constant and gets no gradient;
+     * experts no token chose get none either.
+     */
+    public void backward(Activations s, float[] dOut, float[] dIn, Gradients g) {
+        int e = experts.length, h = router.cols(), T = s.rows;
+        float[] dProbs = new float[T * e];
+        if (s.dProbsExtra != null) for (int t = 0; t < T; t++) GradKernels.add(s.dProbsExtra, 0, dProbs, t * e, e);
+        for (int x = 0; x < e; x++) {
+            int[] slots = s.expertRows[x];
+            if (slots == null) continue;
+            int count = slots.length;
+            float[] dY = new float[count * h];
+            for (int i = 0; i < count; i++) {
+                int row = slots[i] / topK;
+                dProbs[row * e + x] += GradKernels.dot(dOut, row * h, s.expertOut[x], i * h, h);
+                GradKernels.axpy(s.weight[slots[i]], dOut, row * h, dY, i * h, h);
+            }
+            float[] dXin = new float[count * h];
+            experts[x].backward(s.expertActs[x], dY, 0, dXin, 0, g);
+            for (int i = 0; i < count; i++) GradKernels.add(dXin, i * h, dIn, slots[i] / topK * h, h);
+        }
+        for (int t = 0; t < T; t++) GradKernels.softmaxBackward(s.probs, t * e, dProbs, t * e, e); // → dLogits
+        GradKernels.matmulDw(dProbs, 0, T, s.in, 0, e, h, g.of(router));
+        GradKernels.matmulDx(dProbs, 0, T, GradKernels.floats(router), e, h, dIn, 0);
     }
 }
