@@ -31,9 +31,8 @@ public final class GradKernels {
 
     /** The float32 heap array a tensor made by {@link Tensor#ofFloats} wraps (the whole array, offset 0). */
     public static float[] floats(Tensor t) {
-        MemorySegment seg = t.data();
-        if (t.type() != GgmlType.F32 || !(seg.heapBase().orElse(null) instanceof float[] a)
-                || seg.address() != 0 || a.length != t.numElements()) {
+        float[] a = t.heapFloats();
+        if (a == null) {
             throw new IllegalArgumentException("tensor '" + t.name() + "' is not a whole float32 heap array; training needs Tensor.ofFloats parameters");
         }
         return a;

@@ -62,7 +62,8 @@ public final class ModelBuilder {
     /** HF stores the depthwise conv weight as [Din, 1, K], GGUF squeezes it to [Din, K]; both are accepted. */
     private static float[] convWeight(WeightSet w, String name, long din, long k) {
         Tensor t = w.has(name) && w.tensors().get(name).rank() == 2 ? w.require(name, din, k) : w.require(name, din, 1, k);
-        return t.toFloats();
+        float[] shared = t.heapFloats();
+        return shared != null ? shared : t.toFloats();
     }
 
     private static MambaMixer mamba(JambaConfig c, WeightSet w, String p) {

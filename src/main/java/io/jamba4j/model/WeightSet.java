@@ -70,7 +70,10 @@ public final class WeightSet {
         return has(name) ? require(name, shape) : null;
     }
 
-    /** A small tensor (norm weight, bias, D, ...) decoded to float32. */
+    /**
+     * A small tensor (norm weight, bias, D, ...) as float32: the tensor's own array when it is a heap float32 array (so
+     * a model built on trainable parameters sees their updates), else a decoded copy.
+     */
     public float[] floats(String name, long... shape) {
         Tensor t = tensors.get(name);
         if (t == null) throw missing(name);
@@ -79,12 +82,13 @@ public final class WeightSet {
             used.add(name);
             return t.toFloats();
         }
-        return require(name, shape).toFloats();
+        Tensor r = require(name, shape);
+        float[] shared = r.heapFloats();
+        return shared != null ? shared : r.toFloats();
     }
 
     public float[] optionalFloats(String name, long... shape) {
-        Tensor t = optional(name, shape);
-        return t == null ? null : t.toFloats();
+        return has(name) ? floats(name, shape) : null;
     }
 
     private void check(Tensor t, String name, long[] shape) {

@@ -153,6 +153,12 @@ public final class Tensor {
         return out;
     }
 
+    /** The float array behind this tensor when it is a whole float32 heap array ({@link #ofFloats}), else null. */
+    public float[] heapFloats() {
+        if (type != GgmlType.F32 || !(data.heapBase().orElse(null) instanceof float[] a)) return null;
+        return data.address() == 0 && a.length == numElements() ? a : null;
+    }
+
     /** The whole tensor as float32, sharing the bytes when it already is float32. */
     public Tensor asF32() {
         if (type == GgmlType.F32) return this;

@@ -1,16 +1,11 @@
 package io.jamba4j.train;
 
-import io.jamba4j.model.Attention;
-import io.jamba4j.model.FeedForward;
 import io.jamba4j.model.JambaConfig;
 import io.jamba4j.model.JambaLayer;
 import io.jamba4j.model.JambaModel;
-import io.jamba4j.model.LayerSpec;
+import io.jamba4j.model.ModelBuilder;
 import io.jamba4j.model.MambaMixer;
-import io.jamba4j.model.Mixer;
-import io.jamba4j.model.Mlp;
 import io.jamba4j.model.MoE;
-import io.jamba4j.model.RMSNorm;
 import io.jamba4j.model.RandomInit;
 import io.jamba4j.model.WeightSet;
 import io.jamba4j.tensor.Tensor;
@@ -162,52 +157,19 @@ public final class TrainingModel {
 
     // ---------------------------------------------------------------------------------------------------------------
 
+    /**
+     * The inference blocks, assembled by {@link ModelBuilder} directly on the parameter arrays (heap float32 tensors are
+     * shared, not copied), so that the same objects run training and inference; the Mamba mixers are remembered with
+     * their A_log names to refresh A = −exp(A_log) after updates.
+     */
     private JambaModel build(JambaConfig c, Parameters p) {
-        List<JambaLayer> layers = new ArrayList<>();
-        for (LayerSpec spec : c.layers()) {
-            String pre = "model.layers." + spec.index() + ".";
-            RMSNorm inputNorm = new RMSNorm(p.get(pre + "input_layernorm.weight"), c.rmsNormEps);
-            RMSNorm preFfNorm = new RMSNorm(p.get(pre + "pre_ff_layernorm.weight"), c.rmsNormEps);
-            Mixer mixer;
-            if (spec.isAttention()) {
-                String q = pre + "self_attn.";
-                mixer = new Attention(c, p.tensor(q + "q_proj.weight"), p.tensor(q + "k_proj.weight"),
-                        p.tensor(q + "v_proj.weight"), p.tensor(q + "o_proj.weight"));
-            } else {
-                String m = pre + "mamba.";
-                float[] a = new float[p.get(m + "A_log").length];
-                MambaMixer mm = new MambaMixer(c, p.tensor(m + "in_proj.weight"), optional(p, m + "in_proj.bias"),
-                        p.get(m + "conv1d.weight"), optional(p, m + "conv1d.bias"), p.tensor(m + "x_proj.weight"),
-                        p.tensor(m + "dt_proj.weight"), p.get(m + "dt_proj.bias"), a, p.get(m + "D"),
-                        p.tensor(m + "out_proj.weight"), optional(p, m + "out_proj.bias"),
-                        new RMSNorm(p.get(m + "dt_layernorm.weight"), c.rmsNormEps),
-                        new RMSNorm(p.get(m + "b_layernorm.weight"), c.rmsNormEps),
-                        new RMSNorm(p.get(m + "c_layernorm.weight"), c.rmsNormEps));
+        JambaModel m = ModelBuilder.build(c, p.asWeightSet("trainable parameters"));
+        for (JambaLayer layer : m.layers()) {
+            if (layer.mixer() instanceof MambaMixer mm) {
                 mambas.add(mm);
-                aLogNames.add(m + "A_log");
-                mixer = mm;
+                aLogNames.add("model.layers." + layer.spec().index() + ".mamba.A_log");
             }
-            FeedForward ffn;
-            String f = pre + "feed_forward.";
-            if (spec.isMoe()) {
-                Mlp[] experts = new Mlp[spec.numExperts()];
-                for (int e = 0; e < experts.length; e++) experts[e] = mlp(p, f + "experts." + e + ".");
-                ffn = new MoE(p.tensor(f + "router.weight"), experts, c.numExpertsPerTok);
-            } else {
-                ffn = mlp(p, f);
-            }
-            layers.add(new JambaLayer(spec, inputNorm, mixer, preFfNorm, ffn));
         }
-        Tensor embed = p.tensor("model.embed_tokens.weight");
-        Tensor head = c.tieWordEmbeddings ? embed : p.tensor("lm_head.weight");
-        return new JambaModel(c, embed, layers, new RMSNorm(p.get("model.final_layernorm.weight"), c.rmsNormEps), head);
-    }
-
-    private static float[] optional(Parameters p, String name) {
-        return p.has(name) ? p.get(name) : null;
-    }
-
-    private static Mlp mlp(Parameters p, String pre) {
-        return new Mlp(p.tensor(pre + "gate_proj.weight"), p.tensor(pre + "up_proj.weight"), p.tensor(pre + "down_proj.weight"));
+        return m;
     }
 }
