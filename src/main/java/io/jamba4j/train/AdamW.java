@@ -11,7 +11,8 @@ import java.util.Map;
  * and D ({@link #decays(String)}). Moments are float32 arrays created on the first step.
  */
 public final class AdamW {
-    private final double lr, beta1, beta2, eps, weightDecay;
+    private final double beta1, beta2, eps, weightDecay;
+    private double lr;
     private final Map<String, float[]> m = new HashMap<>();
     private final Map<String, float[]> v = new HashMap<>();
     private int t;
@@ -36,6 +37,33 @@ public final class AdamW {
 
     public int steps() {
         return t;
+    }
+
+    /** Sets the learning rate for the next steps (schedules call this before every step). */
+    public void setLr(double lr) {
+        this.lr = lr;
+    }
+
+    public double lr() {
+        return lr;
+    }
+
+    /** First and second moments by parameter name (created on the first step), for checkpoints. */
+    public Map<String, float[]> firstMoments() {
+        return m;
+    }
+
+    public Map<String, float[]> secondMoments() {
+        return v;
+    }
+
+    /** Restores the state saved with {@link #steps()}, {@link #firstMoments()} and {@link #secondMoments()}. */
+    public void restore(int steps, Map<String, float[]> first, Map<String, float[]> second) {
+        t = steps;
+        m.clear();
+        m.putAll(first);
+        v.clear();
+        v.putAll(second);
     }
 
     /** One update of every parameter of {@code model} from {@code g}, then {@link TrainingModel#syncDerived()}. */
