@@ -60,6 +60,34 @@ class CliTest {
     }
 
     @Test
+    void trainingPipelineFromTextToCheckpointAndPerplexity(@TempDir Path tmp) throws Exception {
+        Path corpus = tmp.resolve("corpus");
+        Files.createDirectories(corpus);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 400; i++) sb.append("The sea number ").append(i % 23).append(" meets the long shore; the hybrid model reads it.\n%\n");
+        Files.writeString(corpus.resolve("fortunes.txt"), sb);
+        Run r = run("tokenizer", "train", corpus.toString(), "--vocab-size", "400", "--out", tmp.resolve("tok").toString());
+        assertEquals(0, r.code(), r.err());
+        r = run("data", "prepare", corpus.toString(), "--tokenizer", tmp.resolve("tok").toString(), "--out", tmp.resolve("data").toString(), "--val-fraction", "0.1");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("unigram_entropy_nats"), r.out());
+        r = run("train", "--preset", "tiny", "--data", tmp.resolve("data").toString(), "--tokenizer", tmp.resolve("tok").toString(),
+                "--out", tmp.resolve("run").toString(), "--steps", "4", "--batch", "2", "--seq-len", "16", "--eval-every", "2", "--save-every", "2");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.exists(tmp.resolve("run/checkpoint-4/model.safetensors")) && Files.exists(tmp.resolve("run/loss_curve.png")), r.err());
+        r = run("train", "--resume", "--data", tmp.resolve("data").toString(), "--tokenizer", tmp.resolve("tok").toString(),
+                "--out", tmp.resolve("run").toString(), "--steps", "6", "--batch", "2", "--seq-len", "16");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("checkpoint-6", Files.readString(tmp.resolve("run/latest")).strip());
+        r = run("eval", "-m", tmp.resolve("run/checkpoint-6").toString(), "--data", tmp.resolve("data").toString(), "--context", "32");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("perplexity"), r.out());
+        r = run("train", "--preset", "nope", "--data", tmp.resolve("data").toString(), "--tokenizer", tmp.resolve("tok").toString(), "--out", tmp.resolve("x").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("unknown preset 'nope'"), r.err());
+    }
+
+    @Test
     void tokenizeEqualsTheFixtureIds() throws Exception {
         var entries = new ObjectMapper().readTree(FixtureSupport.dir("A-tiny-dense").resolve("tokenize.json").toFile());
         for (var e : entries) {
