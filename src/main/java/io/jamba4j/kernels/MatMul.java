@@ -372,6 +372,13 @@ public final class MatMul {
     private static final class PanelScratch {
         float[] wp = new float[0];
         float[] dw = new float[0];
+        /** One NR × MR output tile for edge tiles. */
+        final float[] ct = new float[NR * MR];
+    }
+
+    /** Copies the valid {@code tValid × rows} corner of an edge tile (row stride MR) into Y. */
+    private static void copyTile(float[] ct, float[] y, int yb, int out, int rows, int tValid) {
+        for (int t = 0; t < tValid; t++) System.arraycopy(ct, t * MR, y, yb + t * out, rows);
     }
 
     private static final ThreadLocal<PanelScratch> PANEL = ThreadLocal.withInitial(PanelScratch::new);
@@ -436,7 +443,7 @@ public final class MatMul {
             PanelScratch ps = PANEL.get();
             if (ps.wp.length < in * MR) ps.wp = new float[in * MR];
             if (quant && ps.dw.length < nb * MR) ps.dw = new float[nb * MR];
-            float[] wp = ps.wp, dw = ps.dw;
+            float[] wp = ps.wp, dw = ps.dw, ct = ps.ct;
             for (int p = p0; p < p1; p++) {
                 int o0 = p * MR;
                 int rows = Math.min(MR, out - o0);
@@ -445,8 +452,14 @@ public final class MatMul {
                     int t0 = j * NR;
                     int tValid = Math.min(NR, T - t0);
                     int yb = yOff + t0 * out + o0;
-                    if (quant) kernelQ(wp, dw, xp, dxp, j * in * NR, j * nb * NR, nb, y, yb, out, rows, tValid);
-                    else kernelF(wp, xp, j * in * NR, in, y, yb, out, rows, tValid);
+                    // the micro-kernels have no branches: a whole tile is stored straight into Y, an edge tile
+                    // (fewer than MR rows of W or NR rows of X) into a scratch tile whose valid part is copied
+                    boolean whole = rows == MR && tValid == NR;
+                    float[] c = whole ? y : ct;
+                    int cb = whole ? yb : 0, ldc = whole ? out : MR;
+                    if (quant) kernelQ(wp, dw, xp, dxp, j * in * NR, j * nb * NR, nb, c, cb, ldc);
+                    else kernelF(wp, xp, j * in * NR, in, c, cb, ldc);
+                    if (!whole) copyTile(ct, y, yb, out, rows, tValid);
                 }
             }
         });
@@ -495,8 +508,12 @@ public final class MatMul {
         }
     }
 
-    /** Float micro-kernel: MR rows of packed W × NR packed X rows over all of {@code in}; writes Y. */
-    static void kernelF(float[] wp, float[] xp, int xb, int in, float[] y, int yb, int out, int rows, int tValid) {
+    /**
+     * Float micro-kernel: MR rows of packed W × NR packed X rows over all of {@code in}; writes the whole NR × MR tile
+     * to c[cb + t·ldc + r]. Deliberately branch-free and without vector-typed helper calls: an out-of-line helper
+     * taking vectors makes C2 box the accumulators, and a branch seen late (an edge tile) deoptimizes the method.
+     */
+    static void kernelF(float[] wp, float[] xp, int xb, int in, float[] c, int cb, int ldc) {
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00, c04 = c00, c05 = c00;
         FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00, c14 = c00, c15 = c00;
         for (int k = 0; k < in; k++) {
@@ -517,12 +534,12 @@ public final class MatMul {
             b = FloatVector.broadcast(F, xp[xi + 5]);
             c05 = w0.fma(b, c05); c15 = w1.fma(b, c15);
         }
-        store(c00, c10, y, yb, rows);
-        if (tValid > 1) store(c01, c11, y, yb + out, rows);
-        if (tValid > 2) store(c02, c12, y, yb + 2 * out, rows);
-        if (tValid > 3) store(c03, c13, y, yb + 3 * out, rows);
-        if (tValid > 4) store(c04, c14, y, yb + 4 * out, rows);
-        if (tValid > 5) store(c05, c15, y, yb + 5 * out, rows);
+        c00.intoArray(c, cb); c10.intoArray(c, cb + L);
+        c01.intoArray(c, cb + ldc); c11.intoArray(c, cb + ldc + L);
+        c02.intoArray(c, cb + 2 * ldc); c12.intoArray(c, cb + 2 * ldc + L);
+        c03.intoArray(c, cb + 3 * ldc); c13.intoArray(c, cb + 3 * ldc + L);
+        c04.intoArray(c, cb + 4 * ldc); c14.intoArray(c, cb + 4 * ldc + L);
+        c05.intoArray(c, cb + 5 * ldc); c15.intoArray(c, cb + 5 * ldc + L);
     }
 
     /**
@@ -530,7 +547,7 @@ public final class MatMul {
      * values, then c += p · (d_w · d_x) per lane.
      */
     static void kernelQ(float[] wp, float[] dw, float[] xp, float[] dxp, int xb, int db, int nb,
-                        float[] y, int yb, int out, int rows, int tValid) {
+                        float[] c, int cb, int ldc) {
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00, c04 = c00, c05 = c00;
         FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00, c14 = c00, c15 = c00;
         for (int blk = 0; blk < nb; blk++) {
@@ -569,21 +586,11 @@ public final class MatMul {
             e = dxp[di + 5];
             c05 = p05.fma(d0.mul(e), c05); c15 = p15.fma(d1.mul(e), c15);
         }
-        store(c00, c10, y, yb, rows);
-        if (tValid > 1) store(c01, c11, y, yb + out, rows);
-        if (tValid > 2) store(c02, c12, y, yb + 2 * out, rows);
-        if (tValid > 3) store(c03, c13, y, yb + 3 * out, rows);
-        if (tValid > 4) store(c04, c14, y, yb + 4 * out, rows);
-        if (tValid > 5) store(c05, c15, y, yb + 5 * out, rows);
-    }
-
-    private static void store(FloatVector c0, FloatVector c1, float[] y, int yb, int rows) {
-        if (rows == MR) {
-            c0.intoArray(y, yb);
-            c1.intoArray(y, yb + L);
-        } else {
-            c0.intoArray(y, yb, F.indexInRange(0, rows));
-            if (rows > L) c1.intoArray(y, yb + L, F.indexInRange(L, rows));
-        }
+        c00.intoArray(c, cb); c10.intoArray(c, cb + L);
+        c01.intoArray(c, cb + ldc); c11.intoArray(c, cb + ldc + L);
+        c02.intoArray(c, cb + 2 * ldc); c12.intoArray(c, cb + 2 * ldc + L);
+        c03.intoArray(c, cb + 3 * ldc); c13.intoArray(c, cb + 3 * ldc + L);
+        c04.intoArray(c, cb + 4 * ldc); c14.intoArray(c, cb + 4 * ldc + L);
+        c05.intoArray(c, cb + 5 * ldc); c15.intoArray(c, cb + 5 * ldc + L);
     }
 }
