@@ -465,46 +465,82 @@ public final class MatMul {
         });
     }
 
-    /** Packs rows [o0, o0+rows) of W into wp[k*MR + r] (zero rows past {@code rows}) and block scales into dw[b*MR + r]. */
+    /** Per thread: rows of W copied out of their segment in bulk before packing. */
+    private static final class RawScratch {
+        float[] f = new float[0];
+        short[] h = new short[0];
+        byte[] b = new byte[0];
+    }
+
+    private static final ThreadLocal<RawScratch> RAW = ThreadLocal.withInitial(RawScratch::new);
+
+    private static final ValueLayout.OfShort I16LE_U = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+
+    /**
+     * Packs rows [o0, o0+rows) of W into wp[k*MR + r] (zero rows past {@code rows}) and block scales into dw[b*MR + r].
+     * The rows are first copied out of the segment in bulk (per-element segment reads pay bounds and alignment checks
+     * that C2 does not hoist across rows), then transposed array to array in blocks of 32 values of {@code in}, so
+     * that the destination block (32 · MR floats) stays in L1.
+     */
     static void packW(GgmlType type, MemorySegment seg, long rowBytes, int in, int o0, int rows, float[] wp, float[] dw) {
         if (rows < MR) {
             java.util.Arrays.fill(wp, 0, in * MR, 0f);
             if (type == GgmlType.Q8_0 || type == GgmlType.Q4_0) java.util.Arrays.fill(dw, 0, (in / 32) * MR, 0f);
         }
-        for (int r = 0; r < rows; r++) {
-            long base = (long) (o0 + r) * rowBytes;
-            switch (type) {
-                case F32 -> {
-                    for (int k = 0; k < in; k++) wp[k * MR + r] = seg.get(F32LE, base + 4L * k);
-                }
-                case F16 -> {
-                    for (int k = 0; k < in; k++) wp[k * MR + r] = Float.float16ToFloat(seg.get(I16LE, base + 2L * k));
-                }
-                case BF16 -> {
-                    for (int k = 0; k < in; k++) wp[k * MR + r] = Dequantize.bf16ToFloat(seg.get(I16LE, base + 2L * k));
-                }
-                case Q8_0 -> {
-                    for (int b = 0; b < in / 32; b++) {
-                        long p = base + 34L * b;
-                        dw[b * MR + r] = Float.float16ToFloat(seg.get(I16LE, p));
-                        int k0 = 32 * b;
-                        for (int i = 0; i < 32; i++) wp[(k0 + i) * MR + r] = seg.get(ValueLayout.JAVA_BYTE, p + 2 + i);
+        RawScratch raw = RAW.get();
+        long base = (long) o0 * rowBytes;
+        switch (type) {
+            case F32 -> {
+                if (raw.f.length < rows * in) raw.f = new float[MR * in];
+                float[] f = raw.f;
+                for (int r = 0; r < rows; r++) MemorySegment.copy(seg, F32LE, base + r * rowBytes, f, r * in, in);
+                for (int k0 = 0; k0 < in; k0 += 32) {
+                    int kn = Math.min(32, in - k0);
+                    for (int r = 0; r < rows; r++) {
+                        int src = r * in + k0, dst = k0 * MR + r;
+                        for (int i = 0; i < kn; i++) wp[dst + i * MR] = f[src + i];
                     }
                 }
-                case Q4_0 -> {
-                    for (int b = 0; b < in / 32; b++) {
-                        long p = base + 18L * b;
-                        dw[b * MR + r] = Float.float16ToFloat(seg.get(I16LE, p));
-                        int k0 = 32 * b;
-                        for (int i = 0; i < 16; i++) {
-                            int v = seg.get(ValueLayout.JAVA_BYTE, p + 2 + i) & 0xFF;
-                            wp[(k0 + i) * MR + r] = (v & 0xF) - 8;
-                            wp[(k0 + i + 16) * MR + r] = (v >>> 4) - 8;
+            }
+            case F16, BF16 -> {
+                if (raw.h.length < rows * in) raw.h = new short[MR * in];
+                short[] h = raw.h;
+                for (int r = 0; r < rows; r++) MemorySegment.copy(seg, I16LE_U, base + r * rowBytes, h, r * in, in);
+                boolean f16 = type == GgmlType.F16;
+                for (int k0 = 0; k0 < in; k0 += 32) {
+                    int kn = Math.min(32, in - k0);
+                    for (int r = 0; r < rows; r++) {
+                        int src = r * in + k0, dst = k0 * MR + r;
+                        if (f16) for (int i = 0; i < kn; i++) wp[dst + i * MR] = Float.float16ToFloat(h[src + i]);
+                        else for (int i = 0; i < kn; i++) wp[dst + i * MR] = Float.intBitsToFloat(h[src + i] << 16);
+                    }
+                }
+            }
+            case Q8_0, Q4_0 -> {
+                int rb = (int) rowBytes;
+                if (raw.b.length < rows * rb) raw.b = new byte[MR * rb];
+                byte[] b = raw.b;
+                MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, base, b, 0, rows * rb);
+                boolean q8 = type == GgmlType.Q8_0;
+                int bs = q8 ? 34 : 18;
+                for (int blk = 0; blk < in / 32; blk++) {
+                    int k0 = 32 * blk;
+                    for (int r = 0; r < rows; r++) {
+                        int src = r * rb + bs * blk, dst = k0 * MR + r;
+                        dw[blk * MR + r] = Float.float16ToFloat((short) ((b[src] & 0xFF) | (b[src + 1] << 8)));
+                        if (q8) {
+                            for (int i = 0; i < 32; i++) wp[dst + i * MR] = b[src + 2 + i];
+                        } else {
+                            for (int i = 0; i < 16; i++) {
+                                int v = b[src + 2 + i] & 0xFF;
+                                wp[dst + i * MR] = (v & 0xF) - 8;
+                                wp[dst + (i + 16) * MR] = (v >>> 4) - 8;
+                            }
                         }
                     }
                 }
-                default -> throw new AssertionError(type);
             }
+            default -> throw new AssertionError(type);
         }
     }
 
