@@ -372,6 +372,13 @@ public final class MatMul {
     private static final class PanelScratch {
         float[] wp = new float[0];
         float[] dw = new float[0];
+        /** One NR × MR output tile for edge tiles. */
+        final float[] ct = new float[NR * MR];
+    }
+
+    /** Copies the valid {@code tValid × rows} corner of an edge tile (row stride MR) into Y. */
+    private static void copyTile(float[] ct, float[] y, int yb, int out, int rows, int tValid) {
+        for (int t = 0; t < tValid; t++) System.arraycopy(ct, t * MR, y, yb + t * out, rows);
     }
 
     private static final ThreadLocal<PanelScratch> PANEL = ThreadLocal.withInitial(PanelScratch::new);
@@ -436,7 +443,7 @@ public final class MatMul {
             PanelScratch ps = PANEL.get();
             if (ps.wp.length < in * MR) ps.wp = new float[in * MR];
             if (quant && ps.dw.length < nb * MR) ps.dw = new float[nb * MR];
-            float[] wp = ps.wp, dw = ps.dw;
+            float[] wp = ps.wp, dw = ps.dw, ct = ps.ct;
             for (int p = p0; p < p1; p++) {
                 int o0 = p * MR;
                 int rows = Math.min(MR, out - o0);
@@ -445,58 +452,104 @@ public final class MatMul {
                     int t0 = j * NR;
                     int tValid = Math.min(NR, T - t0);
                     int yb = yOff + t0 * out + o0;
-                    if (quant) kernelQ(wp, dw, xp, dxp, j * in * NR, j * nb * NR, nb, y, yb, out, rows, tValid);
-                    else kernelF(wp, xp, j * in * NR, in, y, yb, out, rows, tValid);
+                    // the micro-kernels have no branches: a whole tile is stored straight into Y, an edge tile
+                    // (fewer than MR rows of W or NR rows of X) into a scratch tile whose valid part is copied
+                    boolean whole = rows == MR && tValid == NR;
+                    float[] c = whole ? y : ct;
+                    int cb = whole ? yb : 0, ldc = whole ? out : MR;
+                    if (quant) kernelQ(wp, dw, xp, dxp, j * in * NR, j * nb * NR, nb, c, cb, ldc);
+                    else kernelF(wp, xp, j * in * NR, in, c, cb, ldc);
+                    if (!whole) copyTile(ct, y, yb, out, rows, tValid);
                 }
             }
         });
     }
 
-    /** Packs rows [o0, o0+rows) of W into wp[k*MR + r] (zero rows past {@code rows}) and block scales into dw[b*MR + r]. */
+    /** Per thread: rows of W copied out of their segment in bulk before packing. */
+    private static final class RawScratch {
+        float[] f = new float[0];
+        short[] h = new short[0];
+        byte[] b = new byte[0];
+    }
+
+    private static final ThreadLocal<RawScratch> RAW = ThreadLocal.withInitial(RawScratch::new);
+
+    private static final ValueLayout.OfShort I16LE_U = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+
+    /**
+     * Packs rows [o0, o0+rows) of W into wp[k*MR + r] (zero rows past {@code rows}) and block scales into dw[b*MR + r].
+     * The rows are first copied out of the segment in bulk (per-element segment reads pay bounds and alignment checks
+     * that C2 does not hoist across rows), then transposed array to array in blocks of 32 values of {@code in}, so
+     * that the destination block (32 · MR floats) stays in L1.
+     */
     static void packW(GgmlType type, MemorySegment seg, long rowBytes, int in, int o0, int rows, float[] wp, float[] dw) {
         if (rows < MR) {
             java.util.Arrays.fill(wp, 0, in * MR, 0f);
             if (type == GgmlType.Q8_0 || type == GgmlType.Q4_0) java.util.Arrays.fill(dw, 0, (in / 32) * MR, 0f);
         }
-        for (int r = 0; r < rows; r++) {
-            long base = (long) (o0 + r) * rowBytes;
-            switch (type) {
-                case F32 -> {
-                    for (int k = 0; k < in; k++) wp[k * MR + r] = seg.get(F32LE, base + 4L * k);
-                }
-                case F16 -> {
-                    for (int k = 0; k < in; k++) wp[k * MR + r] = Float.float16ToFloat(seg.get(I16LE, base + 2L * k));
-                }
-                case BF16 -> {
-                    for (int k = 0; k < in; k++) wp[k * MR + r] = Dequantize.bf16ToFloat(seg.get(I16LE, base + 2L * k));
-                }
-                case Q8_0 -> {
-                    for (int b = 0; b < in / 32; b++) {
-                        long p = base + 34L * b;
-                        dw[b * MR + r] = Float.float16ToFloat(seg.get(I16LE, p));
-                        int k0 = 32 * b;
-                        for (int i = 0; i < 32; i++) wp[(k0 + i) * MR + r] = seg.get(ValueLayout.JAVA_BYTE, p + 2 + i);
+        RawScratch raw = RAW.get();
+        long base = (long) o0 * rowBytes;
+        switch (type) {
+            case F32 -> {
+                if (raw.f.length < rows * in) raw.f = new float[MR * in];
+                float[] f = raw.f;
+                for (int r = 0; r < rows; r++) MemorySegment.copy(seg, F32LE, base + r * rowBytes, f, r * in, in);
+                for (int k0 = 0; k0 < in; k0 += 32) {
+                    int kn = Math.min(32, in - k0);
+                    for (int r = 0; r < rows; r++) {
+                        int src = r * in + k0, dst = k0 * MR + r;
+                        for (int i = 0; i < kn; i++) wp[dst + i * MR] = f[src + i];
                     }
                 }
-                case Q4_0 -> {
-                    for (int b = 0; b < in / 32; b++) {
-                        long p = base + 18L * b;
-                        dw[b * MR + r] = Float.float16ToFloat(seg.get(I16LE, p));
-                        int k0 = 32 * b;
-                        for (int i = 0; i < 16; i++) {
-                            int v = seg.get(ValueLayout.JAVA_BYTE, p + 2 + i) & 0xFF;
-                            wp[(k0 + i) * MR + r] = (v & 0xF) - 8;
-                            wp[(k0 + i + 16) * MR + r] = (v >>> 4) - 8;
+            }
+            case F16, BF16 -> {
+                if (raw.h.length < rows * in) raw.h = new short[MR * in];
+                short[] h = raw.h;
+                for (int r = 0; r < rows; r++) MemorySegment.copy(seg, I16LE_U, base + r * rowBytes, h, r * in, in);
+                boolean f16 = type == GgmlType.F16;
+                for (int k0 = 0; k0 < in; k0 += 32) {
+                    int kn = Math.min(32, in - k0);
+                    for (int r = 0; r < rows; r++) {
+                        int src = r * in + k0, dst = k0 * MR + r;
+                        if (f16) for (int i = 0; i < kn; i++) wp[dst + i * MR] = Float.float16ToFloat(h[src + i]);
+                        else for (int i = 0; i < kn; i++) wp[dst + i * MR] = Float.intBitsToFloat(h[src + i] << 16);
+                    }
+                }
+            }
+            case Q8_0, Q4_0 -> {
+                int rb = (int) rowBytes;
+                if (raw.b.length < rows * rb) raw.b = new byte[MR * rb];
+                byte[] b = raw.b;
+                MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, base, b, 0, rows * rb);
+                boolean q8 = type == GgmlType.Q8_0;
+                int bs = q8 ? 34 : 18;
+                for (int blk = 0; blk < in / 32; blk++) {
+                    int k0 = 32 * blk;
+                    for (int r = 0; r < rows; r++) {
+                        int src = r * rb + bs * blk, dst = k0 * MR + r;
+                        dw[blk * MR + r] = Float.float16ToFloat((short) ((b[src] & 0xFF) | (b[src + 1] << 8)));
+                        if (q8) {
+                            for (int i = 0; i < 32; i++) wp[dst + i * MR] = b[src + 2 + i];
+                        } else {
+                            for (int i = 0; i < 16; i++) {
+                                int v = b[src + 2 + i] & 0xFF;
+                                wp[dst + i * MR] = (v & 0xF) - 8;
+                                wp[dst + (i + 16) * MR] = (v >>> 4) - 8;
+                            }
                         }
                     }
                 }
-                default -> throw new AssertionError(type);
             }
+            default -> throw new AssertionError(type);
         }
     }
 
-    /** Float micro-kernel: MR rows of packed W × NR packed X rows over all of {@code in}; writes Y. */
-    static void kernelF(float[] wp, float[] xp, int xb, int in, float[] y, int yb, int out, int rows, int tValid) {
+    /**
+     * Float micro-kernel: MR rows of packed W × NR packed X rows over all of {@code in}; writes the whole NR × MR tile
+     * to c[cb + t·ldc + r]. Deliberately branch-free and without vector-typed helper calls: an out-of-line helper
+     * taking vectors makes C2 box the accumulators, and a branch seen late (an edge tile) deoptimizes the method.
+     */
+    static void kernelF(float[] wp, float[] xp, int xb, int in, float[] c, int cb, int ldc) {
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00, c04 = c00, c05 = c00;
         FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00, c14 = c00, c15 = c00;
         for (int k = 0; k < in; k++) {
@@ -517,12 +570,12 @@ public final class MatMul {
             b = FloatVector.broadcast(F, xp[xi + 5]);
             c05 = w0.fma(b, c05); c15 = w1.fma(b, c15);
         }
-        store(c00, c10, y, yb, rows);
-        if (tValid > 1) store(c01, c11, y, yb + out, rows);
-        if (tValid > 2) store(c02, c12, y, yb + 2 * out, rows);
-        if (tValid > 3) store(c03, c13, y, yb + 3 * out, rows);
-        if (tValid > 4) store(c04, c14, y, yb + 4 * out, rows);
-        if (tValid > 5) store(c05, c15, y, yb + 5 * out, rows);
+        c00.intoArray(c, cb); c10.intoArray(c, cb + L);
+        c01.intoArray(c, cb + ldc); c11.intoArray(c, cb + ldc + L);
+        c02.intoArray(c, cb + 2 * ldc); c12.intoArray(c, cb + 2 * ldc + L);
+        c03.intoArray(c, cb + 3 * ldc); c13.intoArray(c, cb + 3 * ldc + L);
+        c04.intoArray(c, cb + 4 * ldc); c14.intoArray(c, cb + 4 * ldc + L);
+        c05.intoArray(c, cb + 5 * ldc); c15.intoArray(c, cb + 5 * ldc + L);
     }
 
     /**
@@ -530,7 +583,7 @@ public final class MatMul {
      * values, then c += p · (d_w · d_x) per lane.
      */
     static void kernelQ(float[] wp, float[] dw, float[] xp, float[] dxp, int xb, int db, int nb,
-                        float[] y, int yb, int out, int rows, int tValid) {
+                        float[] c, int cb, int ldc) {
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00, c04 = c00, c05 = c00;
         FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00, c14 = c00, c15 = c00;
         for (int blk = 0; blk < nb; blk++) {
@@ -569,21 +622,11 @@ public final class MatMul {
             e = dxp[di + 5];
             c05 = p05.fma(d0.mul(e), c05); c15 = p15.fma(d1.mul(e), c15);
         }
-        store(c00, c10, y, yb, rows);
-        if (tValid > 1) store(c01, c11, y, yb + out, rows);
-        if (tValid > 2) store(c02, c12, y, yb + 2 * out, rows);
-        if (tValid > 3) store(c03, c13, y, yb + 3 * out, rows);
-        if (tValid > 4) store(c04, c14, y, yb + 4 * out, rows);
-        if (tValid > 5) store(c05, c15, y, yb + 5 * out, rows);
-    }
-
-    private static void store(FloatVector c0, FloatVector c1, float[] y, int yb, int rows) {
-        if (rows == MR) {
-            c0.intoArray(y, yb);
-            c1.intoArray(y, yb + L);
-        } else {
-            c0.intoArray(y, yb, F.indexInRange(0, rows));
-            if (rows > L) c1.intoArray(y, yb + L, F.indexInRange(L, rows));
-        }
+        c00.intoArray(c, cb); c10.intoArray(c, cb + L);
+        c01.intoArray(c, cb + ldc); c11.intoArray(c, cb + ldc + L);
+        c02.intoArray(c, cb + 2 * ldc); c12.intoArray(c, cb + 2 * ldc + L);
+        c03.intoArray(c, cb + 3 * ldc); c13.intoArray(c, cb + 3 * ldc + L);
+        c04.intoArray(c, cb + 4 * ldc); c14.intoArray(c, cb + 4 * ldc + L);
+        c05.intoArray(c, cb + 5 * ldc); c15.intoArray(c, cb + 5 * ldc + L);
     }
 }

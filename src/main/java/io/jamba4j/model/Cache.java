@@ -26,7 +26,7 @@ public final class Cache {
         }
     }
 
-    /** conv: the last K−1 pre-conv x columns, oldest first ([K−1][Din]); ssm: h [Din][N]; both float32. */
+    /** conv: the last K−1 pre-conv x columns, oldest first ([K−1][Din]); ssm: h, state-major [N][Din]; both float32. */
     public static final class MambaState implements LayerCache {
         public final float[] conv;
         public final float[] ssm;

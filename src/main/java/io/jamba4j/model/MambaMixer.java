@@ -2,6 +2,7 @@ package io.jamba4j.model;
 
 import io.jamba4j.kernels.GradKernels;
 import io.jamba4j.kernels.MatMul;
+import io.jamba4j.kernels.SelectiveScan;
 import io.jamba4j.kernels.VectorOps;
 import io.jamba4j.tensor.Tensor;
 import io.jamba4j.train.Gradients;
@@ -22,11 +23,13 @@ public final class MambaMixer implements Mixer {
     final Tensor inProj;      // [2·Din, H]
     final float[] inProjBias; // [2·Din] or null
     final float[] convWeight; // [Din][K]
+    final float[] convWeightT; // the same transposed, [K][Din] (for the channel-vectorised kernel)
     final float[] convBias;   // [Din] or null
     final Tensor xProj;       // [R + 2N, Din]
     final Tensor dtProj;      // [Din, R]
     final float[] dtBias;     // [Din]
     final float[] a;          // A = −exp(A_log), [Din][N]
+    final float[] aT;         // the same transposed, [N][Din]
     final float[] d;          // [Din]
     final Tensor outProj;     // [H, Din]
     final float[] outProjBias; // [H] or null
@@ -44,11 +47,13 @@ public final class MambaMixer implements Mixer {
         this.inProj = inProj;
         this.inProjBias = inProjBias;
         this.convWeight = convWeight;
+        this.convWeightT = SelectiveScan.transpose(convWeight, c.mambaInner(), c.mambaDConv);
         this.convBias = convBias;
         this.xProj = xProj;
         this.dtProj = dtProj;
         this.dtBias = dtBias;
         this.a = a;
+        this.aT = SelectiveScan.transpose(a, c.mambaInner(), c.mambaDState);
         this.d = d;
         this.outProj = outProj;
         this.outProjBias = outProjBias;
@@ -72,26 +77,9 @@ public final class MambaMixer implements Mixer {
         MatMul.matmul(inProj, in, 0, T, xz, 0);
         if (inProjBias != null) for (int t = 0; t < T; t++) VectorOps.add(inProjBias, 0, xz, t * 2 * din, 2 * din);
 
-        // 2–3. causal depthwise conv over [conv state | x], then SiLU
+        // 2–3. causal depthwise conv over [conv state | x], then SiLU; the conv state keeps the last K−1 x rows
         float[] u = ws.get(Workspace.Slot.U, T * din);
-        for (int t = 0; t < T; t++) {
-            for (int ch = 0; ch < din; ch++) {
-                float s = 0f;
-                for (int j = 0; j < k; j++) {
-                    int ti = t - (k - 1) + j; // time index of tap j; negative = from the conv state
-                    float xv = ti >= 0 ? xz[ti * 2 * din + ch] : state.conv[(k - 1 + ti) * din + ch];
-                    s += convWeight[ch * k + j] * xv;
-                }
-                if (convBias != null) s += convBias[ch];
-                u[t * din + ch] = VectorOps.silu(s);
-            }
-        }
-        // the new conv state is the last K−1 columns of [state | x]
-        for (int j = 0; j < k - 1; j++) {
-            int src = T + j; // index in the concatenation, whose first K−1 entries are the old state
-            if (src >= k - 1) System.arraycopy(xz, (src - (k - 1)) * 2 * din, state.conv, j * din, din);
-            else System.arraycopy(state.conv, src * din, state.conv, j * din, din);
-        }
+        SelectiveScan.convSilu(T, din, k, xz, 0, 2 * din, state.conv, convWeightT, convBias, u);
 
         // 4–5. x_proj → δ̂, B, C, each RMS-normalised
         float[] p = ws.get(Workspace.Slot.P, T * pw);
@@ -105,30 +93,11 @@ public final class MambaMixer implements Mixer {
         for (int t = 0; t < T; t++) System.arraycopy(p, t * pw, dtIn, t * r, r);
         float[] dt = ws.get(Workspace.Slot.DT, T * din);
         MatMul.matmul(dtProj, dtIn, 0, T, dt, 0);
-        for (int t = 0; t < T; t++) {
-            for (int ch = 0; ch < din; ch++) dt[t * din + ch] = VectorOps.softplus(dt[t * din + ch] + dtBias[ch]);
-        }
+        SelectiveScan.softplusBias(dt, T, din, dtBias);
 
-        // 7–10. selective scan, skip, gate
-        float[] h = state.ssm;
+        // 7–10. selective scan (state h carried in the cache), skip D·u, gate SiLU(z)
         float[] y = ws.get(Workspace.Slot.Y, T * din);
-        for (int t = 0; t < T; t++) {
-            int bOff = t * pw + r, cOff = t * pw + r + n;
-            for (int ch = 0; ch < din; ch++) {
-                float delta = dt[t * din + ch];
-                float x = u[t * din + ch];
-                float xDelta = x * delta;
-                float acc = 0f;
-                int hOff = ch * n;
-                for (int s = 0; s < n; s++) {
-                    float hs = h[hOff + s] * (float) Math.exp(delta * a[hOff + s]) + p[bOff + s] * xDelta;
-                    h[hOff + s] = hs;
-                    acc += hs * p[cOff + s];
-                }
-                float yv = acc + d[ch] * x;
-                y[t * din + ch] = yv * VectorOps.silu(xz[t * 2 * din + din + ch]);
-            }
-        }
+        SelectiveScan.scan(T, din, n, u, dt, p, pw, r, r + n, aT, d, xz, din, 2 * din, state.ssm, y);
 
         // 11. out_proj
         MatMul.matmul(outProj, y, 0, T, out, 0);
