@@ -110,6 +110,17 @@ public final class MambaMixer implements Mixer {
     // states inside one chunk at a time (memory B·⌈S/chunk⌉·Din·N + chunk·Din·N instead of B·S·Din·N).
 
     /** The derived A = −exp(A_log) array this mixer computes with; its gradient slot must alias A_log's. */
+    /**
+     * Recomputes the transposed copies the kernels read (conv taps [K][Din], A [N][Din]) from {@code convWeight} and
+     * {@code a}; call after changing them in place (training updates).
+     */
+    public void refreshDerived() {
+        for (int ch = 0; ch < dInner; ch++) {
+            for (int j = 0; j < dConv; j++) convWeightT[j * dInner + ch] = convWeight[ch * dConv + j];
+            for (int s = 0; s < dState; s++) aT[s * dInner + ch] = a[ch * dState + s];
+        }
+    }
+
     public float[] aArray() {
         return a;
     }
@@ -187,7 +198,7 @@ public final class MambaMixer implements Mixer {
 
         s.y = new float[T * din];
         s.gated = new float[T * din];
-        SelectiveScan scan = new SelectiveScan(din, n, pw, r, r + n, chunk);
+        CheckpointedScan scan = new CheckpointedScan(din, n, pw, r, r + n, chunk);
         s.states = new float[B * scan.stateSize(S)];
         for (int b = 0; b < B; b++) scan.forward(b * S, S, s.u, s.delta, s.p, a, d, s.y, s.states, b * scan.stateSize(S));
         for (int t = 0; t < T; t++) {
@@ -226,7 +237,7 @@ public final class MambaMixer implements Mixer {
 
         // 7–9. scan, skip D, in reverse chunk by chunk with recomputed states
         float[] du = new float[T * din], dDelta = new float[T * din], dp = new float[T * pw];
-        SelectiveScan scan = new SelectiveScan(din, n, pw, r, r + n, s.chunk);
+        CheckpointedScan scan = new CheckpointedScan(din, n, pw, r, r + n, s.chunk);
         float[] dALog = g.of(a), dD = g.of(d);
         for (int b = 0; b < B; b++) {
             scan.backward(b * S, S, s.u, s.delta, s.p, a, d, s.states, b * scan.stateSize(S), dy, du, dDelta, dp, dALog, dD);

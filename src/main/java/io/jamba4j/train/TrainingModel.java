@@ -100,6 +100,7 @@ public final class TrainingModel {
             float[] aLog = params.get(aLogNames.get(i));
             float[] a = mambas.get(i).aArray();
             for (int j = 0; j < a.length; j++) a[j] = (float) -Math.exp(aLog[j]);
+            mambas.get(i).refreshDerived();
         }
     }
 

@@ -6,7 +6,7 @@ import io.jamba4j.model.MambaMixer;
 import io.jamba4j.model.Mlp;
 import io.jamba4j.model.MoE;
 import io.jamba4j.model.RMSNorm;
-import io.jamba4j.model.SelectiveScan;
+import io.jamba4j.model.CheckpointedScan;
 import io.jamba4j.model.Workspace;
 import io.jamba4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -139,7 +139,7 @@ class BlockGradientTest {
         float[] w = GradCheck.randn(r, S * din, 1);
         float[][] reference = null;
         for (int chunk : new int[]{S, 4, 1}) {
-            SelectiveScan scan = new SelectiveScan(din, n, pw, R, R + n, chunk);
+            CheckpointedScan scan = new CheckpointedScan(din, n, pw, R, R + n, chunk);
             float[] states = new float[scan.stateSize(S)], y = new float[S * din];
             scan.forward(0, S, u, delta, bc, a, d, y, states, 0);
             float[] du = new float[S * din], dDelta = new float[S * din], dbc = new float[S * pw], dALog = new float[din * n], dD = new float[din];

@@ -14,8 +14,8 @@ package io.jamba4j.model;
  * same float operations) and carries ∂L/∂h backwards. Memory: ⌈S/chunk⌉·Din·N saved plus chunk·Din·N scratch.
  * The gradient order of accumulation does not depend on the chunk length, so the gradients do not either.
  */
-public record SelectiveScan(int dInner, int dState, int bcStride, int bOff, int cOff, int chunk) {
-    public SelectiveScan {
+public record CheckpointedScan(int dInner, int dState, int bcStride, int bOff, int cOff, int chunk) {
+    public CheckpointedScan {
         if (chunk <= 0) throw new IllegalArgumentException("chunk = " + chunk);
     }
 
