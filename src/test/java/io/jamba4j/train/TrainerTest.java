@@ -78,6 +78,9 @@ class TrainerTest {
             t.run(60, null);
             double after = t.validationLoss();
             assertTrue(after < before - 1.0, "validation loss " + before + " -> " + after);
+            double unigram = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dataDir.resolve("meta.json").toFile())
+                    .get("unigram_entropy_nats").asDouble();
+            assertTrue(after < unigram - 0.5, "validation loss " + after + " is clearly below the unigram entropy " + unigram);
 
             TrainingModel poisoned = TrainingModel.randomInit(tiny(), 9);
             poisoned.parameters().get("model.final_layernorm.weight")[0] = Float.NaN;
