@@ -30,7 +30,7 @@ public final class Mlp implements FeedForward {
         float[] up = ws.get(Workspace.Slot.UP, T * f);
         MatMul.matmul(gateProj, b, bOff, T, gate, 0);
         MatMul.matmul(upProj, b, bOff, T, up, 0);
-        for (int i = 0; i < T * f; i++) gate[i] = VectorOps.silu(gate[i]) * up[i];
+        VectorOps.siluMul(gate, up, T * f);
         MatMul.matmul(downProj, gate, 0, T, out, outOff);
     }
 

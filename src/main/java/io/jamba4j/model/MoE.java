@@ -31,8 +31,8 @@ public final class MoE implements FeedForward {
         int h = router.cols();
         float[] probs = ws.get(Workspace.Slot.ROUTER, T * e);
         MatMul.matmul(router, b, 0, T, probs, 0);
-        int[] chosen = new int[T * topK];
-        float[] weight = new float[T * topK];
+        int[] chosen = ws.getInts(Workspace.Slot.EXPERT_IDS, T * topK);
+        float[] weight = ws.get(Workspace.Slot.EXPERT_WEIGHTS, T * topK);
         for (int t = 0; t < T; t++) {
             VectorOps.softmax(probs, t * e, e);
             selectTopK(probs, t * e, e, topK, chosen, weight, t * topK);
@@ -43,8 +43,8 @@ public final class MoE implements FeedForward {
             for (int i = 0; i < T * topK; i++) if (chosen[i] == x) count++;
             if (count == 0) continue;
             float[] in = ws.get(Workspace.Slot.GATHER, count * h);
-            int[] rows = new int[count];
-            float[] w = new float[count];
+            int[] rows = ws.getInts(Workspace.Slot.EXPERT_ROWS, count);
+            float[] w = ws.get(Workspace.Slot.EXPERT_ROW_WEIGHTS, count);
             int j = 0;
             for (int i = 0; i < T * topK; i++) {
                 if (chosen[i] != x) continue;

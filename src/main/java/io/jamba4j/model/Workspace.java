@@ -8,9 +8,11 @@ import java.util.EnumMap;
  */
 public final class Workspace {
     /** What a buffer is for; each block takes the slots it needs. */
-    public enum Slot { HIDDEN, NORMED, MIX_OUT, FFN_OUT, Q, K, V, ATT, SCORES, XZ, U, P, DT, Y, GATE, UP, ACT, ROUTER, GATHER, EXPERT_OUT, LOGITS }
+    public enum Slot { HIDDEN, NORMED, MIX_OUT, FFN_OUT, Q, K, V, ATT, SCORES, XZ, U, P, DT, Y, GATE, UP, ACT, ROUTER, GATHER, EXPERT_OUT, LOGITS,
+        EXPERT_IDS, EXPERT_WEIGHTS, EXPERT_ROWS, EXPERT_ROW_WEIGHTS }
 
     private final EnumMap<Slot, float[]> buffers = new EnumMap<>(Slot.class);
+    private final EnumMap<Slot, int[]> intBuffers = new EnumMap<>(Slot.class);
 
     /** A buffer of at least {@code n} floats for {@code slot} (contents unspecified). */
     public float[] get(Slot slot, int n) {
@@ -18,6 +20,16 @@ public final class Workspace {
         if (b == null || b.length < n) {
             b = new float[n];
             buffers.put(slot, b);
+        }
+        return b;
+    }
+
+    /** An int buffer of at least {@code n} elements for {@code slot} (contents unspecified). */
+    public int[] getInts(Slot slot, int n) {
+        int[] b = intBuffers.get(slot);
+        if (b == null || b.length < n) {
+            b = new int[n];
+            intBuffers.put(slot, b);
         }
         return b;
     }

@@ -15,6 +15,24 @@ class VectorOpsTest {
     }
 
     @Test
+    void siluMulMatchesMathExpAndIsPositionIndependent() {
+        for (int n : new int[]{0, 1, 7, 16, 33, 1027}) {
+            float[] g = rnd(n, 11 + n), u = rnd(n, 12 + n);
+            for (int i = 0; i < n; i++) g[i] *= 8f;
+            float[] y = g.clone();
+            VectorOps.siluMul(y, u, n);
+            for (int i = 0; i < n; i++) {
+                double ref = g[i] / (1 + Math.exp(-g[i])) * u[i];
+                assertEquals(ref, y[i], 1e-6 * Math.abs(ref) + 1e-30, "at " + i);
+                // the same element alone (scalar tail) gives the same bits
+                float[] one = {g[i]};
+                VectorOps.siluMul(one, new float[]{u[i]}, 1);
+                assertEquals(y[i], one[0]);
+            }
+        }
+    }
+
+    @Test
     void dotAxpyScaleAddMulMatchScalar() {
         for (int n : new int[]{0, 1, 7, 16, 33, 100, 1027}) {
             float[] a = rnd(n + 3, n), b = rnd(n + 5, n + 1);
