@@ -59,7 +59,9 @@ public final class Mlp implements FeedForward {
         a.act = new float[T * f];
         MatMul.matmul(gateProj, b, bOff, T, a.gate, 0);
         MatMul.matmul(upProj, b, bOff, T, a.up, 0);
-        for (int i = 0; i < T * f; i++) a.act[i] = VectorOps.silu(a.gate[i]) * a.up[i];
+        // the inference kernel (in place on its first argument), so that training and inference agree bit for bit
+        System.arraycopy(a.gate, 0, a.act, 0, T * f);
+        VectorOps.siluMul(a.act, a.up, T * f);
         MatMul.matmul(downProj, a.act, 0, T, out, outOff);
         return a;
     }
