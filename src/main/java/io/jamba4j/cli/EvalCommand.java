@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jamba4j.Jamba;
 import io.jamba4j.generate.Session;
+import io.jamba4j.train.CrossEntropy;
 import io.jamba4j.train.TokenShards;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -51,15 +52,9 @@ final class EvalCommand implements Callable<Integer> {
                 int[] window = java.util.Arrays.copyOfRange(tokens, start, start + len - 1);
                 Session s = j.newSession(window.length);
                 float[] logits = s.evaluateAll(window);
-                for (int t = 0; t < window.length; t++) {
-                    int target = tokens[start + t + 1];
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int i = 0; i < v; i++) max = Math.max(max, logits[t * v + i]);
-                    double sum = 0;
-                    for (int i = 0; i < v; i++) sum += Math.exp(logits[t * v + i] - max);
-                    nll += max + Math.log(sum) - logits[t * v + target];
-                    counted++;
-                }
+                int[] targets = java.util.Arrays.copyOfRange(tokens, start + 1, start + len);
+                nll += CrossEntropy.forwardBackward(logits, targets, window.length, v, CrossEntropy.IGNORE_INDEX, null) * window.length;
+                counted += window.length;
             }
             double loss = nll / counted;
             ObjectNode o = new ObjectMapper().createObjectNode();

@@ -90,8 +90,8 @@ final class TrainCommand implements Callable<Integer> {
                     pb.stepTo(step);
                     pb.setExtraMessage(String.format("loss %.3f%s | %.0f tok/s", loss, val == null ? "" : String.format(" val %.3f", val), tps));
                     if (val != null) {
-                        Session s = t.model().model() == null ? null : new Session(t.model().model(), tok, 64, new int[]{tok.eosId().orElse(-1)});
-                        String sample = s == null ? "" : s.generate(samplePrompt, SamplingParams.greedy(24), null).text();
+                        Session s = new Session(t.model().model(), tok, 64, tok.eosId().stream().toArray());
+                        String sample = s.generate(samplePrompt, SamplingParams.greedy(24), null).text();
                         pb.pause();
                         System.err.printf("%nstep %d: train loss %.4f, val loss %.4f (ppl %.1f), lr %.2e | %s%s%n", step, loss, val, Math.exp(val), rate,
                                 samplePrompt, sample.replace('\n', ' '));
