@@ -4,6 +4,7 @@ import io.jamba4j.tensor.GgmlType;
 import io.jamba4j.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -25,6 +26,16 @@ public final class GradKernels {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
+    /** Shuffles moving lane i+w to lane i for w = L/2, L/4, …, 1. */
+    private static final VectorShuffle<Float>[] HALVES = halves();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] halves() {
+        int steps = Integer.numberOfTrailingZeros(L);
+        VectorShuffle<Float>[] h = new VectorShuffle[steps];
+        for (int i = 0, w = L / 2; i < steps; i++, w /= 2) h[i] = VectorShuffle.iota(F, w, 1, true);
+        return h;
+    }
 
     /** Below this many multiply-adds a kernel runs on the calling thread. */
     private static final long SERIAL_WORK = 1L << 17;
@@ -43,17 +54,8 @@ public final class GradKernels {
         Objects.checkFromIndexSize(dyOff, T * out, dy.length);
         Objects.checkFromIndexSize(dxOff, T * in, dx.length);
         Objects.checkFromIndexSize(0, out * in, w.length);
-        Parallel.IntRangeBody body = (t0, t1) -> {
-            for (int t = t0; t < t1; t++) {
-                int dyRow = dyOff + t * out, dxRow = dxOff + t * in;
-                for (int o = 0; o < out; o++) {
-                    float g = dy[dyRow + o];
-                    if (g != 0f) axpy(g, w, o * in, dx, dxRow, in);
-                }
-            }
-        };
-        if ((long) T * out * in < SERIAL_WORK || T == 1) body.run(0, T);
-        else Parallel.forRange(T, 1, body);
+        // C = dx (M = T rows), A(m, k) = dy[m·out + k], B = w [out][in]
+        gemmAcc(dy, dyOff, out, 1, T, out, w, 0, in, dx, dxOff, in);
     }
 
     /** dw[o, i] += Σ_t dy[t, o] · x[t, i]: rows of {@code out} at dyOff, of {@code in} at xOff. */
@@ -61,17 +63,129 @@ public final class GradKernels {
         Objects.checkFromIndexSize(dyOff, T * out, dy.length);
         Objects.checkFromIndexSize(xOff, T * in, x.length);
         Objects.checkFromIndexSize(0, out * in, dw.length);
-        Parallel.IntRangeBody body = (o0, o1) -> {
-            for (int o = o0; o < o1; o++) {
-                for (int t = 0; t < T; t++) {
-                    float g = dy[dyOff + t * out + o];
-                    if (g != 0f) axpy(g, x, xOff + t * in, dw, o * in, in);
+        // C = dw (M = out rows), A(m, k) = dy[k·out + m] (dy transposed), B = x [T][in]
+        gemmAcc(dy, dyOff, 1, out, out, T, x, xOff, in, dw, 0, in);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // C[m][n] += Σ_k A(m, k) · B[k][n] with A(m, k) = a[aOff + m·sm + k·sk] (any strides, so both dY·W and dYᵀ·X are
+    // one kernel without transposing), B row-major [K][N], C row-major [M][N] (both with row stride N).
+    // For each block of KC values of k: B's block is packed into panels of 2 vectors of columns ([panel][k][2L], zero
+    // padded), and for each tile of MR rows A is packed as [k][MR] (zero padded); the micro-kernel then keeps an MR × 2L
+    // tile of C in registers for the whole k block (per k: 2 vector loads, MR broadcasts, 2·MR FMAs), reading the packs
+    // with constant strides (so the JIT drops the bounds checks from the inner loop). Threads take disjoint row tiles;
+    // every C element sums its k in the same order whatever the thread count.
+
+    private static final int MR = 6;
+    private static final int NR = 2 * L;
+    private static final int KC = 256;
+
+    private static final class GemmScratch {
+        float[] bp = new float[0];
+        float[] ap = new float[KC * MR];
+        float[] ct = new float[MR * NR];
+    }
+
+    private static final ThreadLocal<GemmScratch> GEMM = ThreadLocal.withInitial(GemmScratch::new);
+
+    static void gemmAcc(float[] a, int aOff, int sm, int sk, int M, int K, float[] b, int bOff, int ldb,
+                        float[] c, int cOff, int ldc) {
+        if (ldb != ldc) throw new IllegalArgumentException("ldb " + ldb + " != ldc " + ldc);
+        int N = ldb;
+        if (M == 0 || K == 0 || N == 0) return;
+        int panels = (N + NR - 1) / NR;
+        GemmScratch main = GEMM.get();
+        if (main.bp.length < panels * KC * NR) main.bp = new float[panels * KC * NR];
+        float[] bp = main.bp;
+        int tiles = (M + MR - 1) / MR;
+        boolean serial = (long) M * K * N < SERIAL_WORK || tiles < 2;
+        int grain = Math.max(1, (tiles + 2 * Parallel.threads() - 1) / (2 * Parallel.threads()));
+        for (int k0 = 0; k0 < K; k0 += KC) {
+            int kc = Math.min(KC, K - k0);
+            packB(b, bOff + k0 * N, N, kc, panels, bp);
+            int kk0 = k0;
+            Parallel.IntRangeBody body = (t0, t1) -> {
+                GemmScratch sc = GEMM.get();
+                for (int t = t0; t < t1; t++) {
+                    int m = t * MR, rows = Math.min(MR, M - m);
+                    packA(a, aOff + m * sm + kk0 * sk, sm, sk, rows, kc, sc.ap);
+                    for (int p = 0; p < panels; p++) {
+                        int n = p * NR, cols = Math.min(NR, N - n);
+                        int ci = cOff + m * N + n;
+                        if (rows == MR && cols == NR) {
+                            tile(sc.ap, bp, p * KC * NR, kc, c, ci, N);
+                        } else {
+                            java.util.Arrays.fill(sc.ct, 0f);
+                            tile(sc.ap, bp, p * KC * NR, kc, sc.ct, 0, NR);
+                            for (int r = 0; r < rows; r++) {
+                                for (int j = 0; j < cols; j++) c[ci + r * N + j] += sc.ct[r * NR + j];
+                            }
+                        }
+                    }
+                }
+            };
+            if (serial) body.run(0, tiles);
+            else Parallel.forRange(tiles, grain, body);
+        }
+    }
+
+    /** bp[p][k][0..NR) = B[k][p·NR ..] for k in [0, kc), zero beyond column N. */
+    private static void packB(float[] b, int bOff, int N, int kc, int panels, float[] bp) {
+        for (int p = 0; p < panels; p++) {
+            int n = p * NR, cols = Math.min(NR, N - n), dst = p * KC * NR;
+            for (int k = 0; k < kc; k++) {
+                int d = dst + k * NR, src = bOff + k * N + n;
+                if (cols == NR) {
+                    FloatVector.fromArray(F, b, src).intoArray(bp, d);
+                    FloatVector.fromArray(F, b, src + L).intoArray(bp, d + L);
+                } else {
+                    for (int j = 0; j < cols; j++) bp[d + j] = b[src + j];
+                    for (int j = cols; j < NR; j++) bp[d + j] = 0f;
                 }
             }
-        };
-        if ((long) T * out * in < SERIAL_WORK) body.run(0, out);
-        else Parallel.forRange(out, 1, body);
+        }
     }
+
+    /** ap[k][r] = A(r, k) for r in [0, rows), k in [0, kc); zero rows up to MR. */
+    private static void packA(float[] a, int aOff, int sm, int sk, int rows, int kc, float[] ap) {
+        for (int k = 0; k < kc; k++) {
+            int src = aOff + k * sk, d = k * MR;
+            for (int r = 0; r < rows; r++) ap[d + r] = a[src + r * sm];
+            for (int r = rows; r < MR; r++) ap[d + r] = 0f;
+        }
+    }
+
+    /** C[r][0..NR) += Σ_k ap[k][r] · bp[bo + k·NR ..] for the MR rows of C at ci (row stride ldc). */
+    private static void tile(float[] ap, float[] bp, int bo, int kc, float[] c, int ci, int ldc) {
+        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F), c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F), c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+        FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F), c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
+        for (int k = 0; k < kc; k++) {
+            FloatVector b0 = FloatVector.fromArray(F, bp, bo + k * NR), b1 = FloatVector.fromArray(F, bp, bo + k * NR + L);
+            int ai = k * MR;
+            FloatVector x = FloatVector.broadcast(F, ap[ai]);
+            c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
+            x = FloatVector.broadcast(F, ap[ai + 1]);
+            c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
+            x = FloatVector.broadcast(F, ap[ai + 2]);
+            c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
+            x = FloatVector.broadcast(F, ap[ai + 3]);
+            c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
+            x = FloatVector.broadcast(F, ap[ai + 4]);
+            c40 = b0.fma(x, c40); c41 = b1.fma(x, c41);
+            x = FloatVector.broadcast(F, ap[ai + 5]);
+            c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
+        }
+        // no helper taking vectors here: C2 would box the accumulators if it did not inline it
+        int r0 = ci, r1 = ci + ldc, r2 = ci + 2 * ldc, r3 = ci + 3 * ldc, r4 = ci + 4 * ldc, r5 = ci + 5 * ldc;
+        c00.add(FloatVector.fromArray(F, c, r0)).intoArray(c, r0); c01.add(FloatVector.fromArray(F, c, r0 + L)).intoArray(c, r0 + L);
+        c10.add(FloatVector.fromArray(F, c, r1)).intoArray(c, r1); c11.add(FloatVector.fromArray(F, c, r1 + L)).intoArray(c, r1 + L);
+        c20.add(FloatVector.fromArray(F, c, r2)).intoArray(c, r2); c21.add(FloatVector.fromArray(F, c, r2 + L)).intoArray(c, r2 + L);
+        c30.add(FloatVector.fromArray(F, c, r3)).intoArray(c, r3); c31.add(FloatVector.fromArray(F, c, r3 + L)).intoArray(c, r3 + L);
+        c40.add(FloatVector.fromArray(F, c, r4)).intoArray(c, r4); c41.add(FloatVector.fromArray(F, c, r4 + L)).intoArray(c, r4 + L);
+        c50.add(FloatVector.fromArray(F, c, r5)).intoArray(c, r5); c51.add(FloatVector.fromArray(F, c, r5 + L)).intoArray(c, r5 + L);
+    }
+
 
     /** db[o] += Σ_t dy[t, o]. */
     public static void biasDb(float[] dy, int dyOff, int T, int out, float[] db) {
@@ -104,7 +218,10 @@ public final class GradKernels {
         for (int up = n - L; i <= up; i += L) {
             s = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), s);
         }
-        float r = s.reduceLanes(VectorOperators.ADD);
+        // lanes summed by a fixed tree of lane-wise adds (reduceLanes' order may differ between the interpreter and
+        // C2, and exact resume needs the same bits whenever a step runs)
+        for (VectorShuffle<Float> half : HALVES) s = s.add(s.rearrange(half));
+        float r = s.lane(0);
         for (; i < n; i++) r += a[aOff + i] * b[bOff + i];
         return r;
     }

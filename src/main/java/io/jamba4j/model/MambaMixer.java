@@ -1,6 +1,7 @@
 package io.jamba4j.model;
 
 import io.jamba4j.kernels.GradKernels;
+import io.jamba4j.kernels.Parallel;
 import io.jamba4j.kernels.MatMul;
 import io.jamba4j.kernels.SelectiveScan;
 import io.jamba4j.kernels.VectorOps;
@@ -200,7 +201,10 @@ public final class MambaMixer implements Mixer {
         s.gated = new float[T * din];
         CheckpointedScan scan = new CheckpointedScan(din, n, pw, r, r + n, chunk);
         s.states = new float[B * scan.stateSize(S)];
-        for (int b = 0; b < B; b++) scan.forward(b * S, S, s.u, s.delta, s.p, a, d, s.y, s.states, b * scan.stateSize(S));
+        // the sequences are independent: one per thread
+        Parallel.forRange(B, 1, (b0, b1) -> {
+            for (int b = b0; b < b1; b++) scan.forward(b * S, S, s.u, s.delta, s.p, aT, d, s.y, s.states, b * scan.stateSize(S));
+        });
         for (int t = 0; t < T; t++) {
             for (int ch = 0; ch < din; ch++) s.gated[t * din + ch] = s.y[t * din + ch] * VectorOps.silu(s.xz[t * 2 * din + din + ch]);
         }
@@ -239,8 +243,20 @@ public final class MambaMixer implements Mixer {
         float[] du = new float[T * din], dDelta = new float[T * din], dp = new float[T * pw];
         CheckpointedScan scan = new CheckpointedScan(din, n, pw, r, r + n, s.chunk);
         float[] dALog = g.of(a), dD = g.of(d);
+        // one sequence per thread; A_log's and D's gradients are summed per sequence, then in sequence order (the
+        // result does not depend on the thread count)
+        float[][] dALogSeq = new float[B][], dDSeq = new float[B][];
+        Parallel.forRange(B, 1, (b0, b1) -> {
+            for (int b = b0; b < b1; b++) {
+                dALogSeq[b] = new float[din * n];
+                dDSeq[b] = new float[din];
+                scan.backward(b * S, S, s.u, s.delta, s.p, a, aT, d, s.states, b * scan.stateSize(S), dy, du, dDelta, dp,
+                        dALogSeq[b], dDSeq[b]);
+            }
+        });
         for (int b = 0; b < B; b++) {
-            scan.backward(b * S, S, s.u, s.delta, s.p, a, d, s.states, b * scan.stateSize(S), dy, du, dDelta, dp, dALog, dD);
+            GradKernels.add(dALogSeq[b], 0, dALog, 0, din * n);
+            GradKernels.add(dDSeq[b], 0, dD, 0, din);
         }
 
         // 6. Δ = softplus(dt_proj(δ̂) + b_dt)

@@ -127,30 +127,33 @@ class BlockGradientTest {
     @Test
     void selectiveScan() {
         SplittableRandom r = new SplittableRandom(30);
-        int din = 6, n = 4, R = 2, pw = R + 2 * n, S = 11;
+        int din = 19, n = 4, R = 2, pw = R + 2 * n, S = 11; // 19 channels: SIMD blocks and a scalar tail
         float[] u = GradCheck.randn(r, S * din, 1), bc = GradCheck.randn(r, S * pw, 1), d = GradCheck.randn(r, din, 1);
         float[] delta = new float[S * din];
         for (int i = 0; i < delta.length; i++) delta[i] = (float) (0.05 + r.nextDouble() * 1.2);
         float[] aLog = new float[din * n];
         for (int i = 0; i < aLog.length; i++) aLog[i] = (float) (Math.log(i % n + 1) + 0.3 * r.nextGaussian());
-        float[] a = new float[din * n];
-        Runnable sync = () -> { for (int i = 0; i < a.length; i++) a[i] = (float) -Math.exp(aLog[i]); };
+        float[] a = new float[din * n], aT = new float[din * n];
+        Runnable sync = () -> {
+            for (int i = 0; i < a.length; i++) a[i] = (float) -Math.exp(aLog[i]);
+            for (int c = 0; c < din; c++) for (int s = 0; s < n; s++) aT[s * din + c] = a[c * n + s];
+        };
         sync.run();
         float[] w = GradCheck.randn(r, S * din, 1);
         float[][] reference = null;
         for (int chunk : new int[]{S, 4, 1}) {
             CheckpointedScan scan = new CheckpointedScan(din, n, pw, R, R + n, chunk);
             float[] states = new float[scan.stateSize(S)], y = new float[S * din];
-            scan.forward(0, S, u, delta, bc, a, d, y, states, 0);
+            scan.forward(0, S, u, delta, bc, aT, d, y, states, 0);
             float[] du = new float[S * din], dDelta = new float[S * din], dbc = new float[S * pw], dALog = new float[din * n], dD = new float[din];
-            scan.backward(0, S, u, delta, bc, a, d, states, 0, w, du, dDelta, dbc, dALog, dD);
+            scan.backward(0, S, u, delta, bc, a, aT, d, states, 0, w, du, dDelta, dbc, dALog, dD);
             for (int t = 0; t < S; t++) for (int i = 0; i < R; i++) assertEquals(0f, dbc[t * pw + i], "δ̂ columns untouched");
             float[][] grads = {y, du, dDelta, dbc, dALog, dD};
             if (reference == null) {
                 reference = grads;
                 GradCheck c = new GradCheck(() -> {
                     float[] yy = new float[S * din];
-                    scan.forward(0, S, u, delta, bc, a, d, yy, new float[scan.stateSize(S)], 0);
+                    scan.forward(0, S, u, delta, bc, aT, d, yy, new float[scan.stateSize(S)], 0);
                     return GradCheck.weighted(yy, w);
                 }, sync, RTOL, ATOL, 31);
                 c.check("u", u, du, 3, 4, 4).check("delta", delta, dDelta, 3, 4, 4).check("B,C", bc, dbc, 3, 6, 4)
@@ -199,7 +202,7 @@ class BlockGradientTest {
                 float[] o = new float[T * h];
                 m.forwardTrain(x, o, B, S, 3);
                 return GradCheck.weighted(o, w);
-            }, sync, RTOL, ATOL, 41);
+            }, () -> { sync.run(); m.refreshDerived(); }, RTOL, ATOL, 41); // the scan reads A transposed
             c.check("input", x, dx, 3, 4, 4);
             checkAll(c, p, g);
             System.out.println("mamba (bias " + bias + "): " + c.summary());
