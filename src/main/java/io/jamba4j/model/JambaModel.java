@@ -143,7 +143,11 @@ public final class JambaModel {
         float[] dh = new float[T * h];
         finalNorm.backward(s.hFinal, s.rstd, 0, dNormed, dh, g.of(finalNorm.weight()), T, h, 0);
         for (int l = layers.size() - 1; l >= 0; l--) layers.get(l).backward(s.layers[l], dh, g);
+        // nn.Embedding(padding_idx = pad_token_id): the padding row gets no gradient from the lookup (a tied head still
+        // contributes to it above, as in PyTorch)
         float[] dEmbed = g.of(embedTokens);
-        for (int t = 0; t < T; t++) GradKernels.add(dh, t * h, dEmbed, s.tokens[t] * h, h);
+        for (int t = 0; t < T; t++) {
+            if (s.tokens[t] != config.padTokenId) GradKernels.add(dh, t * h, dEmbed, s.tokens[t] * h, h);
+        }
     }
 }

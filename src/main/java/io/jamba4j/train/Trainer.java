@@ -7,6 +7,9 @@ import io.jamba4j.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.SplittableRandom;
@@ -73,6 +76,7 @@ public final class Trainer {
         Path log = out.resolve("train_log.csv");
         Files.createDirectories(out);
         if (!Files.exists(log)) Files.writeString(log, "step,lr,loss,grad_norm,val_loss,tokens_per_s\n");
+        else dropLogRowsAfter(log, step);
         while (step < end) {
             long t0 = System.nanoTime();
             g.zero();
@@ -107,6 +111,31 @@ public final class Trainer {
             if (cfg.saveEvery() > 0 && step % cfg.saveEvery() == 0 && step != end) save();
         }
         save();
+    }
+
+    /**
+     * Removes the rows of steps after {@code step} (written by a run that was stopped before its next checkpoint), so
+     * that a resumed run's log has each step once. Rewritten through a temporary file and an atomic rename.
+     */
+    static void dropLogRowsAfter(Path log, int step) throws IOException {
+        List<String> lines = Files.readAllLines(log);
+        List<String> keep = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (i > 0 && !line.isBlank()) {
+                int comma = line.indexOf(',');
+                try {
+                    if (Integer.parseInt(comma < 0 ? line : line.substring(0, comma)) > step) continue;
+                } catch (NumberFormatException e) {
+                    throw new IOException(log + ": line " + (i + 1) + " does not start with a step number: '" + line + "'");
+                }
+            }
+            keep.add(line);
+        }
+        if (keep.size() == lines.size()) return;
+        Path tmp = log.resolveSibling(log.getFileName() + ".tmp");
+        Files.write(tmp, keep);
+        Files.move(tmp, log, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Mean loss over fixed validation windows (the same windows every time). */

@@ -46,6 +46,9 @@ class TrainerTest {
             Trainer first = new Trainer(TrainingModel.randomInit(tiny(), 5), d, cfg, tmp.resolve("b"), tok);
             first.run(3, null);
             Files.createDirectories(tmp.resolve("b/checkpoint-4.tmp")); // debris of a run killed mid-save is ignored
+            // log rows of steps the killed run made after its last checkpoint are dropped on resume
+            Files.writeString(tmp.resolve("b/train_log.csv"), "4,0.001,9.9,1.0,,100.0\n5,0.001,9.9,1.0,,100.0\n",
+                    java.nio.file.StandardOpenOption.APPEND);
             Trainer second = Trainer.resume(tmp.resolve("b"), d, cfg, tok);
             assertNotNull(second);
             assertEquals(3, second.step());
@@ -57,6 +60,13 @@ class TrainerTest {
             for (String n : pa.keySet()) assertArrayEquals(pa.get(n).heapFloats(), pb.get(n).heapFloats(), n);
             assertEquals("checkpoint-6", Files.readString(tmp.resolve("b/latest")).strip());
             assertTrue(Files.readString(tmp.resolve("a/train_log.csv")).lines().count() == 7, "header + 6 steps");
+            // the resumed run's log has each step once, with the uninterrupted run's losses
+            List<String> la = Files.readAllLines(tmp.resolve("a/train_log.csv")), lb = Files.readAllLines(tmp.resolve("b/train_log.csv"));
+            assertEquals(la.size(), lb.size());
+            for (int i = 0; i < la.size(); i++) {
+                String[] fa = la.get(i).split(","), fb = lb.get(i).split(",");
+                assertEquals(fa[0] + fa[2] + fa[3], fb[0] + fb[2] + fb[3], "log line " + i);
+            }
         }
         // the checkpoint is an HF model the inference engine loads
         try (ModelLoader.Checkpoint ck = ModelLoader.open(tmp.resolve("a/checkpoint-6"))) {
