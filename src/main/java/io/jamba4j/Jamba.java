@@ -40,6 +40,48 @@ public final class Jamba implements AutoCloseable {
         this.eosIds = eosIds;
     }
 
+    /** Where the bundled default model lives, relative to the jamba4j home (the repository root). */
+    public static final String DEFAULT_MODEL_DIR = "models/default";
+
+    /**
+     * The bundled default model's directory: {@code $jamba4j.home/models/default} when the system property
+     * {@code jamba4j.home} is set (the {@code ./jamba} launcher sets it), else found from the location of jamba4j's
+     * jar or classes ({@code target/...} in the repository). Null when neither exists.
+     */
+    public static Path defaultModelPath() {
+        List<Path> candidates = new ArrayList<>();
+        String home = System.getProperty("jamba4j.home");
+        if (home != null && !home.isBlank()) candidates.add(Path.of(home).resolve(DEFAULT_MODEL_DIR));
+        try {
+            var src = Jamba.class.getProtectionDomain().getCodeSource();
+            if (src != null) {
+                // .../target/jamba4j-cli.jar or .../target/classes → the repository root two levels up
+                Path p = Path.of(src.getLocation().toURI()).toAbsolutePath();
+                for (Path q = p.getParent(); q != null; q = q.getParent()) {
+                    candidates.add(q.resolve(DEFAULT_MODEL_DIR));
+                    if (q.getFileName() != null && q.getFileName().toString().equals("target")) {
+                        if (q.getParent() != null) candidates.add(q.getParent().resolve(DEFAULT_MODEL_DIR));
+                        break;
+                    }
+                }
+            }
+        } catch (Exception e) {
+            // no usable code source (e.g. a custom class loader): only the property applies
+        }
+        for (Path c : candidates) if (Files.isRegularFile(c.resolve("config.json"))) return c;
+        return null;
+    }
+
+    /** Loads the bundled default model ({@link #defaultModelPath()}), or explains where it was looked for. */
+    public static Jamba loadDefault() throws IOException {
+        Path p = defaultModelPath();
+        if (p == null) {
+            throw new ModelException("the bundled default model (" + DEFAULT_MODEL_DIR + " in the jamba4j repository) was not found; "
+                    + "run from the repository (./jamba sets -Djamba4j.home) or pass a model path");
+        }
+        return load(p);
+    }
+
     /** Loads a checkpoint: a directory with config.json + safetensors (+ tokenizer.json), or a .gguf file. */
     public static Jamba load(Path path) throws IOException {
         ModelLoader.Checkpoint ckpt = ModelLoader.open(path);

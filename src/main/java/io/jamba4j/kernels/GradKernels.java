@@ -108,13 +108,16 @@ public final class GradKernels {
                 GemmScratch sc = GEMM.get();
                 for (int t = t0; t < t1; t++) {
                     int m = t * MR, rows = Math.min(MR, M - m);
-                    packA(a, aOff + m * sm + kk0 * sk, sm, sk, rows, kc, sc.ap);
+                    boolean direct = rows == MR;
+                    if (!direct) packA(a, aOff + m * sm + kk0 * sk, sm, sk, rows, kc, sc.ap);
+                    int a0 = aOff + m * sm + kk0 * sk;
                     for (int p = 0; p < panels; p++) {
                         int n = p * NR, cols = Math.min(NR, N - n);
                         int ci = cOff + m * N + n;
-                        if (rows == MR && cols == NR) {
-                            tile(sc.ap, bp, p * KC * NR, kc, c, ci, N);
+                        if (direct && cols == NR) {
+                            tileDirect(a, a0, sm, sk, bp, p * KC * NR, kc, c, ci, N);
                         } else {
+                            if (direct) packA(a, a0, sm, sk, rows, kc, sc.ap);
                             java.util.Arrays.fill(sc.ct, 0f);
                             tile(sc.ap, bp, p * KC * NR, kc, sc.ct, 0, NR);
                             for (int r = 0; r < rows; r++) {
@@ -174,6 +177,37 @@ public final class GradKernels {
             x = FloatVector.broadcast(F, ap[ai + 4]);
             c40 = b0.fma(x, c40); c41 = b1.fma(x, c41);
             x = FloatVector.broadcast(F, ap[ai + 5]);
+            c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
+        }
+        // no helper taking vectors here: C2 would box the accumulators if it did not inline it
+        int r0 = ci, r1 = ci + ldc, r2 = ci + 2 * ldc, r3 = ci + 3 * ldc, r4 = ci + 4 * ldc, r5 = ci + 5 * ldc;
+        c00.add(FloatVector.fromArray(F, c, r0)).intoArray(c, r0); c01.add(FloatVector.fromArray(F, c, r0 + L)).intoArray(c, r0 + L);
+        c10.add(FloatVector.fromArray(F, c, r1)).intoArray(c, r1); c11.add(FloatVector.fromArray(F, c, r1 + L)).intoArray(c, r1 + L);
+        c20.add(FloatVector.fromArray(F, c, r2)).intoArray(c, r2); c21.add(FloatVector.fromArray(F, c, r2 + L)).intoArray(c, r2 + L);
+        c30.add(FloatVector.fromArray(F, c, r3)).intoArray(c, r3); c31.add(FloatVector.fromArray(F, c, r3 + L)).intoArray(c, r3 + L);
+        c40.add(FloatVector.fromArray(F, c, r4)).intoArray(c, r4); c41.add(FloatVector.fromArray(F, c, r4 + L)).intoArray(c, r4 + L);
+        c50.add(FloatVector.fromArray(F, c, r5)).intoArray(c, r5); c51.add(FloatVector.fromArray(F, c, r5 + L)).intoArray(c, r5 + L);
+    }
+
+    /** {@link #tile} reading A(r, k) = a[a0 + r·sm + k·sk] in place (full row tiles: no packing). */
+    private static void tileDirect(float[] a, int a0, int sm, int sk, float[] bp, int bo, int kc, float[] c, int ci, int ldc) {
+        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F), c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F), c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+        FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F), c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
+        for (int k = 0; k < kc; k++) {
+            FloatVector b0 = FloatVector.fromArray(F, bp, bo + k * NR), b1 = FloatVector.fromArray(F, bp, bo + k * NR + L);
+            int ai = a0 + k * sk;
+            FloatVector x = FloatVector.broadcast(F, a[ai]);
+            c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
+            x = FloatVector.broadcast(F, a[ai + 1 * sm]);
+            c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
+            x = FloatVector.broadcast(F, a[ai + 2 * sm]);
+            c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
+            x = FloatVector.broadcast(F, a[ai + 3 * sm]);
+            c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
+            x = FloatVector.broadcast(F, a[ai + 4 * sm]);
+            c40 = b0.fma(x, c40); c41 = b1.fma(x, c41);
+            x = FloatVector.broadcast(F, a[ai + 5 * sm]);
             c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
         }
         // no helper taking vectors here: C2 would box the accumulators if it did not inline it
@@ -248,5 +282,186 @@ public final class GradKernels {
         for (int i = 0; i < n; i++) s += (double) p[pOff + i] * dp[dOff + i];
         float sf = (float) s;
         for (int i = 0; i < n; i++) dp[dOff + i] = p[pOff + i] * (dp[dOff + i] - sf);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Element-wise activations (SIMD, the exponential of SelectiveScan.exp; the forwards are the inference kernels'
+    // float operations, so training and inference agree bit for bit). σ(v) = 1 / (1 + e^(−v)), SiLU(v) = v·σ(v).
+
+    /** out[t·din + c] = y[t·din + c] · SiLU(z[zOff + t·zStride + c]): the Mamba gate, as the inference scan applies it. */
+    public static void siluGate(float[] y, float[] z, int zOff, int zStride, int T, int din, float[] out) {
+        int cv = din / L * L;
+        for (int t = 0; t < T; t++) {
+            int o = t * din, zo = zOff + t * zStride;
+            int c = 0;
+            for (; c < cv; c += L) {
+                FloatVector g = FloatVector.fromArray(F, z, zo + c);
+                FloatVector e = SelectiveScan.expV(g.neg());
+                FloatVector.fromArray(F, y, o + c).mul(g.div(e.add(1f))).intoArray(out, o + c);
+            }
+            for (; c < din; c++) {
+                float g = z[zo + c];
+                out[o + c] = y[o + c] * (g / (1f + SelectiveScan.exp(-g)));
+            }
+        }
+    }
+
+    /**
+     * Backward of {@link #siluGate}: dy = dOut·SiLU(z) (written), dz[zOff + t·zStride + c] = dOut·y·SiLU'(z) (written),
+     * with SiLU'(v) = σ(v)·(1 + v·(1 − σ(v))).
+     */
+    public static void siluGateBackward(float[] dOut, float[] y, float[] z, int zOff, int zStride, int T, int din,
+                                        float[] dy, float[] dz) {
+        int cv = din / L * L;
+        for (int t = 0; t < T; t++) {
+            int o = t * din, zo = zOff + t * zStride;
+            int c = 0;
+            for (; c < cv; c += L) {
+                FloatVector g = FloatVector.fromArray(F, z, zo + c);
+                FloatVector sig = FloatVector.broadcast(F, 1f).div(SelectiveScan.expV(g.neg()).add(1f));
+                FloatVector d = FloatVector.fromArray(F, dOut, o + c);
+                d.mul(g.mul(sig)).intoArray(dy, o + c);
+                FloatVector grad = sig.mul(g.mul(sig.neg().add(1f)).add(1f));
+                d.mul(FloatVector.fromArray(F, y, o + c)).mul(grad).intoArray(dz, zo + c);
+            }
+            for (; c < din; c++) {
+                float g = z[zo + c], sig = 1f / (1f + SelectiveScan.exp(-g)), d = dOut[o + c];
+                dy[o + c] = d * (g * sig);
+                dz[zo + c] = d * y[o + c] * (sig * (1f + g * (1f - sig)));
+            }
+        }
+    }
+
+    /** SwiGLU backward: dUp = dAct·SiLU(gate), dGate = dAct·up·SiLU'(gate), over n elements (written). */
+    public static void siluMulBackward(float[] dAct, float[] gate, float[] up, float[] dGate, float[] dUp, int n) {
+        int i = 0;
+        for (int upTo = n - L; i <= upTo; i += L) {
+            FloatVector g = FloatVector.fromArray(F, gate, i);
+            FloatVector sig = FloatVector.broadcast(F, 1f).div(SelectiveScan.expV(g.neg()).add(1f));
+            FloatVector d = FloatVector.fromArray(F, dAct, i);
+            d.mul(g.mul(sig)).intoArray(dUp, i);
+            d.mul(FloatVector.fromArray(F, up, i)).mul(sig.mul(g.mul(sig.neg().add(1f)).add(1f))).intoArray(dGate, i);
+        }
+        for (; i < n; i++) {
+            float g = gate[i], sig = 1f / (1f + SelectiveScan.exp(-g));
+            dUp[i] = dAct[i] * (g * sig);
+            dGate[i] = dAct[i] * up[i] * (sig * (1f + g * (1f - sig)));
+        }
+    }
+
+    /** out = dDelta · softplus'(v) over n elements, for the thresholded softplus (1 above 20, σ(v) below). */
+    public static void softplusBackward(float[] dDelta, float[] v, float[] out, int n) {
+        int i = 0;
+        for (int upTo = n - L; i <= upTo; i += L) {
+            FloatVector x = FloatVector.fromArray(F, v, i);
+            FloatVector sig = FloatVector.broadcast(F, 1f).div(SelectiveScan.expV(x.neg()).add(1f));
+            sig = sig.blend(1f, x.compare(VectorOperators.GT, 20f));
+            FloatVector.fromArray(F, dDelta, i).mul(sig).intoArray(out, i);
+        }
+        for (; i < n; i++) out[i] = dDelta[i] * (v[i] > 20f ? 1f : 1f / (1f + SelectiveScan.exp(-v[i])));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Causal depthwise conv1d of one training sequence (zero history), SIMD across channels; taps transposed [K][Din].
+
+    /**
+     * For the S rows of one sequence (input x_t = xz[xzOff + t·xzStride + c]): pre[t·din + c] = b[c] + Σ_j
+     * wT[j][c]·x_{t−(K−1)+j} (zero before the sequence; the inference kernel's FMA order) and u = SiLU(pre), rows at
+     * {@code rowOff} of pre and u. {@code bias} may be null.
+     */
+    public static void convSiluTrain(int S, int din, int k, float[] xz, int xzOff, int xzStride, float[] wT, float[] bias,
+                                     float[] pre, float[] u, int rowOff) {
+        int cv = din / L * L;
+        for (int t = 0; t < S; t++) {
+            int o = (rowOff + t) * din;
+            int c = 0;
+            for (; c < cv; c += L) {
+                FloatVector s = bias != null ? FloatVector.fromArray(F, bias, c) : FloatVector.zero(F);
+                for (int j = 0; j < k; j++) {
+                    int ti = t - (k - 1) + j;
+                    if (ti >= 0) s = FloatVector.fromArray(F, wT, j * din + c).fma(FloatVector.fromArray(F, xz, xzOff + ti * xzStride + c), s);
+                    else s = FloatVector.fromArray(F, wT, j * din + c).fma(FloatVector.zero(F), s);
+                }
+                s.intoArray(pre, o + c);
+                s.div(SelectiveScan.expV(s.neg()).add(1f)).intoArray(u, o + c);
+            }
+            for (; c < din; c++) {
+                float s = bias != null ? bias[c] : 0f;
+                for (int j = 0; j < k; j++) {
+                    int ti = t - (k - 1) + j;
+                    s = Math.fma(wT[j * din + c], ti >= 0 ? xz[xzOff + ti * xzStride + c] : 0f, s);
+                }
+                pre[o + c] = s;
+                u[o + c] = s / (1f + SelectiveScan.exp(-s));
+            }
+        }
+    }
+
+    /**
+     * Backward of {@link #convSiluTrain} for one sequence given du: accumulates dx (into dxz at the input's layout),
+     * dwT ([K][Din]) and db (may be null).
+     */
+    public static void convSiluTrainBackward(int S, int din, int k, float[] xz, int xzOff, int xzStride, float[] wT,
+                                             float[] pre, float[] du, int rowOff, float[] dxz, float[] dwT, float[] db) {
+        int cv = din / L * L;
+        for (int t = 0; t < S; t++) {
+            int o = (rowOff + t) * din;
+            int c = 0;
+            for (; c < cv; c += L) {
+                FloatVector v = FloatVector.fromArray(F, pre, o + c);
+                FloatVector sig = FloatVector.broadcast(F, 1f).div(SelectiveScan.expV(v.neg()).add(1f));
+                FloatVector dc = FloatVector.fromArray(F, du, o + c).mul(sig.mul(v.mul(sig.neg().add(1f)).add(1f)));
+                if (db != null) FloatVector.fromArray(F, db, c).add(dc).intoArray(db, c);
+                for (int j = 0; j < k; j++) {
+                    int ti = t - (k - 1) + j;
+                    if (ti < 0) continue;
+                    int xi = xzOff + ti * xzStride + c, wi = j * din + c;
+                    FloatVector.fromArray(F, dwT, wi).add(dc.mul(FloatVector.fromArray(F, xz, xi))).intoArray(dwT, wi);
+                    FloatVector.fromArray(F, dxz, xi).add(dc.mul(FloatVector.fromArray(F, wT, wi))).intoArray(dxz, xi);
+                }
+            }
+            for (; c < din; c++) {
+                float v = pre[o + c], sig = 1f / (1f + SelectiveScan.exp(-v));
+                float dc = du[o + c] * (sig * (1f + v * (1f - sig)));
+                if (db != null) db[c] += dc;
+                for (int j = 0; j < k; j++) {
+                    int ti = t - (k - 1) + j;
+                    if (ti < 0) continue;
+                    int xi = xzOff + ti * xzStride + c;
+                    dwT[j * din + c] += dc * xz[xi];
+                    dxz[xi] += dc * wT[j * din + c];
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Softmax rows for the cross-entropy
+
+    /** log Σ_i e^(x[off+i]) over n values: max-subtracted, lanes summed in a fixed order, in double at the end. */
+    public static double logSumExp(float[] x, int off, int n) {
+        FloatVector mv = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (int upTo = n - L; i <= upTo; i += L) mv = mv.max(FloatVector.fromArray(F, x, off + i));
+        float max = mv.reduceLanes(VectorOperators.MAX); // exact whatever the order
+        for (; i < n; i++) max = Math.max(max, x[off + i]);
+        if (max == Float.NEGATIVE_INFINITY || max == Float.POSITIVE_INFINITY || Float.isNaN(max)) return max;
+        FloatVector sv = FloatVector.zero(F);
+        i = 0;
+        for (int upTo = n - L; i <= upTo; i += L) sv = sv.add(SelectiveScan.expV(FloatVector.fromArray(F, x, off + i).sub(max)));
+        double sum = 0;
+        for (VectorShuffle<Float> half : HALVES) sv = sv.add(sv.rearrange(half));
+        sum += sv.lane(0);
+        for (; i < n; i++) sum += SelectiveScan.exp(x[off + i] - max);
+        return max + Math.log(sum);
+    }
+
+    /** out[oOff+i] = e^(x[off+i] − lse) · scale over n values. */
+    public static void softmaxScaled(float[] x, int off, int n, float lse, float scale, float[] out, int oOff) {
+        int i = 0;
+        for (int upTo = n - L; i <= upTo; i += L) {
+            SelectiveScan.expV(FloatVector.fromArray(F, x, off + i).sub(lse)).mul(scale).intoArray(out, oOff + i);
+        }
+        for (; i < n; i++) out[oOff + i] = SelectiveScan.exp(x[off + i] - lse) * scale;
     }
 }

@@ -148,7 +148,7 @@ public final class KernelBench {
     }
 
     /** FMA throughput with 12 independent accumulator chains per thread, on every pool thread. */
-    static double fmaPeak() {
+    public static double fmaPeak() {
         int threads = Parallel.threads();
         long iters = 20_000_000L;
         double best = 0;

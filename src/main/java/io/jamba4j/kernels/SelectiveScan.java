@@ -50,6 +50,24 @@ public final class SelectiveScan {
         return p * Float.intBitsToFloat(((int) k + 127) << 23);
     }
 
+    /** e^v with {@link SelectiveScan#exp(float)}'s algorithm, lane-wise (for kernels outside the
+     * hot inference loops, which inline it by hand). */
+    static FloatVector expV(FloatVector v) {
+        VectorMask<Float> under = v.compare(VectorOperators.LT, EXP_MIN);
+        v = v.min(EXP_MAX);
+        FloatVector kk = v.fma(LOG2E, ROUND).sub(ROUND);
+        FloatVector r = v.sub(kk.mul(LN2_HI)).sub(kk.mul(LN2_LO));
+        FloatVector p = r.fma(P7, P6);
+        p = p.fma(r, FloatVector.broadcast(F, P5));
+        p = p.fma(r, FloatVector.broadcast(F, P4));
+        p = p.fma(r, FloatVector.broadcast(F, P3));
+        p = p.fma(r, FloatVector.broadcast(F, P2));
+        p = p.fma(r, FloatVector.broadcast(F, 1f));
+        p = p.fma(r, FloatVector.broadcast(F, 1f));
+        return p.mul(((IntVector) kk.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                .blend(0f, under);
+    }
+
     /** out[i] = e^x[i] for i in [0, n), the vector algorithm (for tests and benchmarks). */
     public static void exp(float[] x, float[] out, int n) {
         FloatVector c5 = FloatVector.broadcast(F, P5), c4 = FloatVector.broadcast(F, P4), c3 = FloatVector.broadcast(F, P3);

@@ -1,23 +1,9 @@
 package io.jamba4j.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-import static io.jamba4j.kernels.SelectiveScan.EXP_MAX;
-import static io.jamba4j.kernels.SelectiveScan.EXP_MIN;
-import static io.jamba4j.kernels.SelectiveScan.LN2_HI;
-import static io.jamba4j.kernels.SelectiveScan.LN2_LO;
-import static io.jamba4j.kernels.SelectiveScan.LOG2E;
-import static io.jamba4j.kernels.SelectiveScan.P2;
-import static io.jamba4j.kernels.SelectiveScan.P3;
-import static io.jamba4j.kernels.SelectiveScan.P4;
-import static io.jamba4j.kernels.SelectiveScan.P5;
-import static io.jamba4j.kernels.SelectiveScan.P6;
-import static io.jamba4j.kernels.SelectiveScan.P7;
-import static io.jamba4j.kernels.SelectiveScan.ROUND;
 
 /**
  * The selective scan of one training sequence (zero initial state) with checkpointed states, and its backward pass;
@@ -33,23 +19,6 @@ public final class SelectiveScanGrad {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
-
-    /** e^v with {@link SelectiveScan#exp(float)}'s algorithm, lane-wise. */
-    private static FloatVector expV(FloatVector v) {
-        VectorMask<Float> under = v.compare(VectorOperators.LT, EXP_MIN);
-        v = v.min(EXP_MAX);
-        FloatVector kk = v.fma(LOG2E, ROUND).sub(ROUND);
-        FloatVector r = v.sub(kk.mul(LN2_HI)).sub(kk.mul(LN2_LO));
-        FloatVector p = r.fma(P7, P6);
-        p = p.fma(r, FloatVector.broadcast(F, P5));
-        p = p.fma(r, FloatVector.broadcast(F, P4));
-        p = p.fma(r, FloatVector.broadcast(F, P3));
-        p = p.fma(r, FloatVector.broadcast(F, P2));
-        p = p.fma(r, FloatVector.broadcast(F, 1f));
-        p = p.fma(r, FloatVector.broadcast(F, 1f));
-        return p.mul(((IntVector) kk.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
-                .blend(0f, under);
-    }
 
     /**
      * hOut = e^(Δ·A) ⊙ hIn + B·(u·Δ) for token row {@code row} (states [N][Din] at inOff / outOff; hOut may alias
@@ -67,7 +36,7 @@ public final class SelectiveScanGrad {
             FloatVector acc = FloatVector.zero(F);
             for (int s = 0; s < n; s++) {
                 int hi = s * din + c;
-                FloatVector dA = expV(delta.mul(FloatVector.fromArray(F, aT, hi)));
+                FloatVector dA = SelectiveScan.expV(delta.mul(FloatVector.fromArray(F, aT, hi)));
                 FloatVector hs = FloatVector.fromArray(F, hIn, inOff + hi).mul(dA).add(xd.mul(bc[bb + s]));
                 hs.intoArray(hOut, outOff + hi);
                 acc = hs.fma(FloatVector.broadcast(F, bc[cb + s]), acc);
@@ -140,7 +109,7 @@ public final class SelectiveScanGrad {
                         FloatVector av = FloatVector.fromArray(F, aT, hi);
                         FloatVector dhs = dyv.fma(vcs, FloatVector.fromArray(F, dh, hi));
                         dC = dyv.fma(FloatVector.fromArray(F, hs, curOff + hi), dC);
-                        FloatVector aBar = expV(dl.mul(av));
+                        FloatVector aBar = SelectiveScan.expV(dl.mul(av));
                         FloatVector g = dhs.mul(FloatVector.fromArray(F, prev, prevOff + hi)).mul(aBar); // ∂L/∂Ā · Ā
                         FloatVector dlx = dl.mul(x);
                         FloatVector.fromArray(F, dDelta, i).add(g.fma(av, dhs.mul(vbs).mul(x))).intoArray(dDelta, i);

@@ -159,21 +159,9 @@ public final class MambaMixer implements Mixer {
 
         s.conv = new float[T * din];
         s.u = new float[T * din];
+        // causal depthwise conv + SiLU per sequence (zero history), the inference kernel's float operations
         for (int b = 0; b < B; b++) {
-            for (int t = 0; t < S; t++) {
-                int row = b * S + t;
-                for (int ch = 0; ch < din; ch++) {
-                    float acc = 0f;
-                    for (int j = 0; j < k; j++) {
-                        int ti = t - (k - 1) + j;
-                        float xv = ti >= 0 ? s.xz[(b * S + ti) * 2 * din + ch] : 0f;
-                        acc += convWeight[ch * k + j] * xv;
-                    }
-                    if (convBias != null) acc += convBias[ch];
-                    s.conv[row * din + ch] = acc;
-                    s.u[row * din + ch] = VectorOps.silu(acc);
-                }
-            }
+            GradKernels.convSiluTrain(S, din, k, s.xz, b * S * 2 * din, 2 * din, convWeightT, convBias, s.conv, s.u, b * S);
         }
 
         s.pRaw = new float[T * pw];
@@ -189,13 +177,10 @@ public final class MambaMixer implements Mixer {
         s.dtPre = new float[T * din];
         s.delta = new float[T * din];
         MatMul.matmul(dtProj, s.dtIn, 0, T, s.dtPre, 0);
-        for (int t = 0; t < T; t++) {
-            for (int ch = 0; ch < din; ch++) {
-                float v = s.dtPre[t * din + ch] + dtBias[ch];
-                s.dtPre[t * din + ch] = v;
-                s.delta[t * din + ch] = VectorOps.softplus(v);
-            }
-        }
+        // Δ = softplus(dt_proj(δ̂) + b_dt) with the inference kernel; dtPre keeps the argument for the backward pass
+        System.arraycopy(s.dtPre, 0, s.delta, 0, T * din);
+        SelectiveScan.softplusBias(s.delta, T, din, dtBias);
+        for (int t = 0; t < T; t++) VectorOps.add(dtBias, 0, s.dtPre, t * din, din);
 
         s.y = new float[T * din];
         s.gated = new float[T * din];
@@ -205,9 +190,7 @@ public final class MambaMixer implements Mixer {
         Parallel.forRange(B, 1, (b0, b1) -> {
             for (int b = b0; b < b1; b++) scan.forward(b * S, S, s.u, s.delta, s.p, aT, d, s.y, s.states, b * scan.stateSize(S));
         });
-        for (int t = 0; t < T; t++) {
-            for (int ch = 0; ch < din; ch++) s.gated[t * din + ch] = s.y[t * din + ch] * VectorOps.silu(s.xz[t * 2 * din + din + ch]);
-        }
+        GradKernels.siluGate(s.y, s.xz, din, 2 * din, T, din, s.gated);
         MatMul.matmul(outProj, s.gated, 0, T, out, 0);
         if (outProjBias != null) for (int t = 0; t < T; t++) VectorOps.add(outProjBias, 0, out, t * outProjBias.length, outProjBias.length);
         return s;
@@ -230,14 +213,7 @@ public final class MambaMixer implements Mixer {
         // 10. gate: gated = y ⊙ SiLU(z)
         float[] dxz = new float[T * 2 * din];
         float[] dy = new float[T * din];
-        for (int t = 0; t < T; t++) {
-            for (int ch = 0; ch < din; ch++) {
-                int i = t * din + ch;
-                float z = s.xz[t * 2 * din + din + ch];
-                dy[i] = dGated[i] * VectorOps.silu(z);
-                dxz[t * 2 * din + din + ch] = dGated[i] * s.y[i] * GradKernels.siluGrad(z);
-            }
-        }
+        GradKernels.siluGateBackward(dGated, s.y, s.xz, din, 2 * din, T, din, dy, dxz);
 
         // 7–9. scan, skip D, in reverse chunk by chunk with recomputed states
         float[] du = new float[T * din], dDelta = new float[T * din], dp = new float[T * pw];
@@ -261,7 +237,7 @@ public final class MambaMixer implements Mixer {
 
         // 6. Δ = softplus(dt_proj(δ̂) + b_dt)
         float[] dDtPre = new float[T * din];
-        for (int i = 0; i < T * din; i++) dDtPre[i] = dDelta[i] * GradKernels.softplusGrad(s.dtPre[i]);
+        GradKernels.softplusBackward(dDelta, s.dtPre, dDtPre, T * din);
         GradKernels.biasDb(dDtPre, 0, T, din, g.of(dtBias));
         GradKernels.matmulDw(dDtPre, 0, T, s.dtIn, 0, din, r, g.of(dtProj));
         float[] dDtIn = new float[T * r];
@@ -281,22 +257,12 @@ public final class MambaMixer implements Mixer {
         // 2–3. SiLU and the causal depthwise conv (zero history)
         float[] dConvW = g.of(convWeight);
         float[] dConvB = g.ofOptional(convBias);
+        float[] dConvWT = new float[k * din]; // [K][Din], added to dConvW [Din][K] below
         for (int b = 0; b < B; b++) {
-            for (int t = 0; t < S; t++) {
-                int row = b * S + t;
-                for (int ch = 0; ch < din; ch++) {
-                    float dc = du[row * din + ch] * GradKernels.siluGrad(s.conv[row * din + ch]);
-                    if (dConvB != null) dConvB[ch] += dc;
-                    for (int j = 0; j < k; j++) {
-                        int ti = t - (k - 1) + j;
-                        if (ti < 0) continue;
-                        int xi = (b * S + ti) * 2 * din + ch;
-                        dConvW[ch * k + j] += dc * s.xz[xi];
-                        dxz[xi] += dc * convWeight[ch * k + j];
-                    }
-                }
-            }
+            GradKernels.convSiluTrainBackward(S, din, k, s.xz, b * S * 2 * din, 2 * din, convWeightT, s.conv, du, b * S,
+                    dxz, dConvWT, dConvB);
         }
+        for (int ch = 0; ch < din; ch++) for (int j = 0; j < k; j++) dConvW[ch * k + j] += dConvWT[j * din + ch];
 
         // 1. in_proj
         GradKernels.matmulDw(dxz, 0, T, s.in, 0, 2 * din, hid, g.of(inProj));

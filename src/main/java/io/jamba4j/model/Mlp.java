@@ -73,11 +73,7 @@ public final class Mlp implements FeedForward {
         GradKernels.matmulDx(dOut, dOutOff, T, GradKernels.floats(downProj), h, f, dAct, 0);
         GradKernels.matmulDw(dOut, dOutOff, T, a.act, 0, h, f, g.of(downProj));
         float[] dGate = new float[T * f], dUp = new float[T * f];
-        for (int i = 0; i < T * f; i++) {
-            float gv = a.gate[i];
-            dUp[i] = dAct[i] * VectorOps.silu(gv);
-            dGate[i] = dAct[i] * a.up[i] * GradKernels.siluGrad(gv);
-        }
+        GradKernels.siluMulBackward(dAct, a.gate, a.up, dGate, dUp, T * f);
         GradKernels.matmulDw(dGate, 0, T, a.in, a.inOff, f, h, g.of(gateProj));
         GradKernels.matmulDw(dUp, 0, T, a.in, a.inOff, f, h, g.of(upProj));
         GradKernels.matmulDx(dGate, 0, T, GradKernels.floats(gateProj), f, h, dIn, dInOff);
