@@ -31,6 +31,8 @@ final class BenchCommand implements Callable<Integer> {
     int reps;
     @Option(names = "--vocab-range", description = "Prompt ids are drawn from 3..3+V-1 (default: ${DEFAULT-VALUE}).", defaultValue = "1000")
     int vocabRange;
+    @Option(names = "--probe", description = "Also measure this machine's fp32 FMA peak and memory read bandwidth (adds ~10 s).")
+    boolean probe;
 
     @Override
     public Integer call() throws Exception {
@@ -74,6 +76,36 @@ final class BenchCommand implements Callable<Integer> {
             o.put("kv_cache_bytes", j.config().kvCacheBytes(prompt + gen + 16, 4));
             o.put("mamba_state_bytes", j.config().mambaStateBytes());
             o.put("heap_used_bytes", rt.totalMemory() - rt.freeMemory());
+            // what one decode step must read: every weight once, except the embedding (one row, unless it is also the
+            // head) and the experts (top-k of E per MoE layer), plus the KV cache at the final length and the Mamba
+            // state (read and written)
+            var cfg = j.config();
+            long stepBytes = 0;
+            for (var e : j.checkpoint().weights().tensors().entrySet()) {
+                String n = e.getKey();
+                long bytes = e.getValue().byteSize();
+                if (!cfg.tieWordEmbeddings && (n.equals("token_embd.weight") || n.equals("model.embed_tokens.weight"))) {
+                    bytes /= cfg.vocabSize;
+                } else if (n.contains("_exps.") || n.contains(".experts.")) {
+                    bytes = bytes * cfg.numExpertsPerTok / cfg.numExperts;
+                }
+                stepBytes += bytes;
+            }
+            stepBytes += cfg.kvCacheBytes(prompt + gen, 4) + 2 * cfg.mambaStateBytes();
+            double flopsTok = io.jamba4j.model.Flops.forwardPerToken(cfg, prompt);
+            o.put("decode_bytes_per_token", stepBytes);
+            o.put("decode_gb_s", Math.round(bestDec * stepBytes / 1e7) / 100.0);
+            o.put("prefill_gflop_per_token", Math.round(flopsTok / 1e4) / 1e5);
+            o.put("prefill_gflop_s", Math.round(bestPre * flopsTok / 1e8) / 10.0);
+            if (probe) {
+                double peak = io.jamba4j.kernels.KernelBench.fmaPeak();
+                double bw = io.jamba4j.kernels.KernelBench.bandwidth();
+                o.put("vector_bits", jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize());
+                o.put("fma_peak_gflop_s", Math.round(peak * 10) / 10.0);
+                o.put("bandwidth_gb_s", Math.round(bw * 100) / 100.0);
+                o.put("decode_fraction_of_bandwidth", Math.round(bestDec * stepBytes / bw / 1e9 * 1000) / 1000.0);
+                o.put("prefill_fraction_of_peak", Math.round(bestPre * flopsTok / peak / 1e9 * 1000) / 1000.0);
+            }
             System.out.println(o);
         }
         return 0;

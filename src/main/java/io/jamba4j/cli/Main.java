@@ -15,7 +15,7 @@ import java.nio.charset.StandardCharsets;
 /** The {@code jamba} command line. */
 @Command(name = "jamba", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Jamba hybrid Transformer-Mamba language models in pure Java.",
-        subcommands = {InfoCommand.class, TokenizeCommand.class, GenerateCommand.class, LogitsCommand.class, ConvertCommand.class, InitCommand.class, BenchCommand.class, TrainBenchCommand.class, TokenizerCommand.class, DataCommand.class, TrainCommand.class, EvalCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, TokenizeCommand.class, GenerateCommand.class, LogitsCommand.class, ConvertCommand.class, InitCommand.class, BenchCommand.class, TrainBenchCommand.class, BenchReportCommand.class, TokenizerCommand.class, DataCommand.class, TrainCommand.class, EvalCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Option(names = "--threads", description = "Worker threads for the kernels (default: all cores).", scope = CommandLine.ScopeType.INHERIT)
     void threads(int n) {

@@ -8,7 +8,7 @@ import io.jamba4j.kernels.Parallel;
 import io.jamba4j.model.JambaConfig;
 import io.jamba4j.model.ModelLoader;
 import io.jamba4j.train.AdamW;
-import io.jamba4j.train.Flops;
+import io.jamba4j.model.Flops;
 import io.jamba4j.train.Gradients;
 import io.jamba4j.train.Presets;
 import io.jamba4j.train.TrainingModel;

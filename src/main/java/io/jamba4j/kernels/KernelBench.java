@@ -178,7 +178,7 @@ public final class KernelBench {
     }
 
     /** Read bandwidth: SIMD sum over a 1 GiB off-heap segment split across the pool threads. */
-    static double bandwidth() {
+    public static double bandwidth() {
         long size = 1L << 30;
         try (Arena arena = Arena.ofShared()) {
             MemorySegment seg = arena.allocate(size, 4096);

@@ -1,7 +1,5 @@
-package io.jamba4j.train;
+package io.jamba4j.model;
 
-import io.jamba4j.model.JambaConfig;
-import io.jamba4j.model.LayerSpec;
 
 /**
  * Model FLOPs of a Jamba forward pass, counted from the config the way MFU figures are (multiply-add = 2 FLOPs; only
