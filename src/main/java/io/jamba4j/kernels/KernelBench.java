@@ -75,7 +75,7 @@ public final class KernelBench {
         }
     }
 
-    static Tensor randomTensor(Arena arena, GgmlType type, int out, int in, long seed) {
+    public static Tensor randomTensor(Arena arena, GgmlType type, int out, int in, long seed) {
         Random rnd = new Random(seed);
         MemorySegment seg = arena.allocate(type.bytesFor((long) out * in), 64);
         float[] row = new float[in];

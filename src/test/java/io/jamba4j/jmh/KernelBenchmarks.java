@@ -1,0 +1,190 @@
+package io.jamba4j.jmh;
+
+import io.jamba4j.kernels.GradKernels;
+import io.jamba4j.kernels.KernelBench;
+import io.jamba4j.kernels.MatMul;
+import io.jamba4j.kernels.SelectiveScan;
+import io.jamba4j.tensor.GgmlType;
+import io.jamba4j.tensor.Tensor;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.lang.foreign.Arena;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * JMH suite for the kernels, on bench-small's shapes (hidden 1024, MLP 2816, Mamba inner 2048, d_state 16).
+ * Each benchmark reports calls/s and, as JMH auxiliary counters, {@code bytes} (weight bytes streamed per second, for
+ * matrix × vector: GB/s × 1e9) and {@code flops} (FLOP/s). Run with {@code scripts/jmh.sh}
+ * (JMH options pass through, e.g. {@code scripts/jmh.sh matvec -p type=Q8_0}); threads come from
+ * {@code -Djamba4j.threads} as in the engine (default: all cores).
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+public class KernelBenchmarks {
+
+    /** Throughput counters: per-invocation weight bytes and FLOPs, reported by JMH as rates. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    public static class Counters {
+        public long bytes;
+        public long flops;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            bytes = 0;
+            flops = 0;
+        }
+    }
+
+    @State(Scope.Benchmark)
+    public static class Weights {
+        @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0"})
+        public String type;
+        @Param({"2816x1024", "1024x2816"})
+        public String shape;
+        Arena arena;
+        Tensor[] w; // several copies, so that a rotation does not run from cache
+        float[] x, y, xs, ys;
+        int out, in, next;
+        static final int T = 256;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            String[] s = shape.split("x");
+            out = Integer.parseInt(s[0]);
+            in = Integer.parseInt(s[1]);
+            arena = Arena.ofShared();
+            GgmlType t = GgmlType.parse(type);
+            long bytes = t.bytesFor((long) out * in);
+            int copies = (int) Math.max(1, Math.min(32, (128L << 20) / bytes + 1));
+            w = new Tensor[copies];
+            for (int c = 0; c < copies; c++) w[c] = KernelBench.randomTensor(arena, t, out, in, c);
+            Random r = new Random(1);
+            x = new float[in];
+            for (int i = 0; i < in; i++) x[i] = (float) r.nextGaussian();
+            y = new float[out];
+            xs = new float[T * in];
+            for (int i = 0; i < xs.length; i++) xs[i] = (float) r.nextGaussian();
+            ys = new float[T * out];
+        }
+
+        @TearDown(Level.Trial)
+        public void close() {
+            arena.close();
+        }
+    }
+
+    /** Decode: one matrix × vector per call, rotating over copies of the weights (streamed from memory). */
+    @Benchmark
+    public float matvec(Weights s, Counters c) {
+        Tensor w = s.w[s.next++ % s.w.length];
+        MatMul.matmul(w, s.x, 0, 1, s.y, 0);
+        c.bytes += w.byteSize();
+        c.flops += 2L * s.out * s.in;
+        return s.y[0];
+    }
+
+    /** Prefill: a GEMM over 256 tokens. */
+    @Benchmark
+    public float gemm(Weights s, Counters c) {
+        MatMul.matmul(s.w[0], s.xs, 0, Weights.T, s.ys, 0);
+        c.flops += 2L * Weights.T * s.out * s.in;
+        return s.ys[0];
+    }
+
+    @State(Scope.Benchmark)
+    public static class Grad {
+        @Param({"1024x2048"})
+        public String shape;
+        float[] dy, x, w, dx, dw;
+        int out, in;
+        static final int T = 2048;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            String[] s = shape.split("x");
+            out = Integer.parseInt(s[0]);
+            in = Integer.parseInt(s[1]);
+            Random r = new Random(2);
+            dy = new float[T * out];
+            x = new float[T * in];
+            w = new float[out * in];
+            for (int i = 0; i < dy.length; i++) dy[i] = (float) r.nextGaussian();
+            for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+            for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
+            dx = new float[T * in];
+            dw = new float[out * in];
+        }
+    }
+
+    /** Training: dW += dYᵀ·X over 2048 tokens. */
+    @Benchmark
+    public float gradWeight(Grad s, Counters c) {
+        GradKernels.matmulDw(s.dy, 0, Grad.T, s.x, 0, s.out, s.in, s.dw);
+        c.flops += 2L * Grad.T * s.out * s.in;
+        return s.dw[0];
+    }
+
+    /** Training: dX += dY·W over 2048 tokens. */
+    @Benchmark
+    public float gradInput(Grad s, Counters c) {
+        GradKernels.matmulDx(s.dy, 0, Grad.T, s.w, s.out, s.in, s.dx, 0);
+        c.flops += 2L * Grad.T * s.out * s.in;
+        return s.dx[0];
+    }
+
+    @State(Scope.Benchmark)
+    public static class Scan {
+        @Param({"1", "512"})
+        public int tokens;
+        static final int DIN = 2048, N = 16, R = 64, PW = R + 2 * N;
+        float[] u, dt, bc, aT, d, z, h, y;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            Random r = new Random(3);
+            u = rand(r, tokens * DIN, 1);
+            dt = new float[tokens * DIN];
+            for (int i = 0; i < dt.length; i++) dt[i] = 0.01f + r.nextFloat() * 0.1f;
+            bc = rand(r, tokens * PW, 1);
+            aT = new float[N * DIN];
+            for (int i = 0; i < aT.length; i++) aT[i] = -(1 + i / DIN);
+            d = rand(r, DIN, 1);
+            z = rand(r, tokens * 2 * DIN, 1);
+            h = new float[N * DIN];
+            y = new float[tokens * DIN];
+        }
+
+        private static float[] rand(Random r, int n, float std) {
+            float[] a = new float[n];
+            for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian() * std;
+            return a;
+        }
+    }
+
+    /** The selective scan (+ skip and gate) for 1 token (decode) or a 512-token chunk (prefill). */
+    @Benchmark
+    public float selectiveScan(Scan s, Counters c) {
+        SelectiveScan.scan(s.tokens, Scan.DIN, Scan.N, s.u, s.dt, s.bc, Scan.PW, Scan.R, Scan.R + Scan.N, s.aT, s.d, s.z,
+                Scan.DIN, 2 * Scan.DIN, s.h, s.y);
+        c.flops += 6L * s.tokens * Scan.DIN * Scan.N;
+        return s.y[0];
+    }
+}
