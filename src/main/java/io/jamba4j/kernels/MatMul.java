@@ -17,7 +17,7 @@ import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
- * Matrix products of a weight tensor W [out, in] (F32, F16, BF16, Q8_0 or Q4_0) with float32 activations, with
+ * Matrix products of a weight tensor W [out, in] (F32, F16, BF16, Q8_0, Q4_0, Q4_K or Q6_K) with float32 activations, with
  * llama.cpp's CPU numerics (see {@link MatMulReference} for the per-type rules, which these kernels reproduce up to
  * the order of float32 accumulation).
  *
@@ -32,7 +32,8 @@ import java.util.Objects;
  *       micro-kernel keeps MR × NR accumulators and does one broadcast per X value. For Q8_0 / Q4_0 the
  *       micro-kernel sums each 32-block's products in float32 — exact, since every partial sum is an integer below
  *       2^24 — and then scales the block by {@code d_w · d_x} into separate accumulators, which is llama.cpp's integer
- *       scheme up to float accumulation order.</li>
+ *       scheme up to float accumulation order. Q4_K / Q6_K use the same kernel on 32-groups (activations in Q8_K, W
+ *       packed as exact integers: the 4-bit q, or (q − 32)·sc), Q4_K adding its min correction per group.</li>
  * </ul>
  */
 public final class MatMul {

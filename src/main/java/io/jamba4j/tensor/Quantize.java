@@ -22,6 +22,9 @@ import java.nio.ByteOrder;
  *   <li>Q4_0 ({@code quantize_row_q4_0_ref}): {@code max} = the element of largest magnitude with its sign,
  *       {@code d = max / -8}, {@code id = d != 0 ? 1/d : 0}, {@code q = min(15, (int8)(x * id + 8.5f))} (truncation);
  *       byte j holds element j in its low nibble and element j + 16 in its high nibble.</li>
+ *   <li>Q4_K / Q6_K ({@code quantize_row_q4_K_ref} / {@code quantize_row_q6_K_ref}, no importance matrix): see
+ *       {@link #quantizeBlockQ4_K} and {@link #quantizeBlockQ6_K}; every float operation in the C order (Java never
+ *       fuses a multiply-add), so the bytes equal libggml-base's (KQuantTest checks a fixture it produced).</li>
  * </ul>
  */
 public final class Quantize {
