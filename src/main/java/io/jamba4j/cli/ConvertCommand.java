@@ -14,8 +14,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "convert", description = {
         "Convert a model between HF (config.json + safetensors + tokenizer) and GGUF (llama.cpp's layout).",
-        "GGUF types: F32, F16, BF16, Q8_0, Q4_0 (norms, biases, router, conv, A, D stay F32; rows that are not whole",
-        "blocks fall back to F16 as llama.cpp does). HF types: F32, F16, BF16."})
+        "GGUF types: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K (norms, biases, router, conv, A, D stay F32; rows that are",
+        "not whole blocks fall back: Q4_K/Q6_K to Q8_0 when the row is whole 32-blocks, else F16). HF types: F32, F16, BF16."})
 final class ConvertCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "An HF checkpoint directory or a .gguf file.")
     Path model;

@@ -36,7 +36,7 @@ final class InitCommand implements Callable<Integer> {
     @Option(names = "--to", description = "hf or gguf (default: ${DEFAULT-VALUE}).", defaultValue = "hf")
     String to;
 
-    @Option(names = "--type", description = "Tensor type: F32, F16, BF16 (hf, gguf), Q8_0, Q4_0 (gguf) (default: ${DEFAULT-VALUE}).", defaultValue = "F32")
+    @Option(names = "--type", description = "Tensor type: F32, F16, BF16 (hf, gguf), Q8_0, Q4_0, Q4_K, Q6_K (gguf) (default: ${DEFAULT-VALUE}).", defaultValue = "F32")
     String type;
 
     @Option(names = "--tokenizer", description = "A tokenizer.json (or directory) whose vocabulary fits vocab_size.")

@@ -56,7 +56,7 @@ public final class KernelBench {
 
         int[][] mvShapes = {{1024, 1024}, {2816, 1024}, {1024, 2816}, {4096, 1024}, {32000, 1024}};
         int[][] gemmShapes = quick ? new int[][]{{2816, 1024}} : new int[][]{{2816, 1024}, {1024, 2816}, {4096, 1024}, {1024, 1024}};
-        GgmlType[] types = {GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0};
+        GgmlType[] types = {GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K};
         try (Arena arena = Arena.ofShared()) {
             for (GgmlType type : types) {
                 for (int[] s : mvShapes) {

@@ -17,7 +17,7 @@ import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
- * Matrix products of a weight tensor W [out, in] (F32, F16, BF16, Q8_0 or Q4_0) with float32 activations, with
+ * Matrix products of a weight tensor W [out, in] (F32, F16, BF16, Q8_0, Q4_0, Q4_K or Q6_K) with float32 activations, with
  * llama.cpp's CPU numerics (see {@link MatMulReference} for the per-type rules, which these kernels reproduce up to
  * the order of float32 accumulation).
  *
@@ -32,7 +32,8 @@ import java.util.Objects;
  *       micro-kernel keeps MR × NR accumulators and does one broadcast per X value. For Q8_0 / Q4_0 the
  *       micro-kernel sums each 32-block's products in float32 — exact, since every partial sum is an integer below
  *       2^24 — and then scales the block by {@code d_w · d_x} into separate accumulators, which is llama.cpp's integer
- *       scheme up to float accumulation order.</li>
+ *       scheme up to float accumulation order. Q4_K / Q6_K use the same kernel on 32-groups (activations in Q8_K, W
+ *       packed as exact integers: the 4-bit q, or (q − 32)·sc), Q4_K adding its min correction per group.</li>
  * </ul>
  */
 public final class MatMul {
@@ -66,7 +67,7 @@ public final class MatMul {
         int out = Math.toIntExact(w.rows());
         GgmlType type = w.type();
         switch (type) {
-            case F32, F16, BF16, Q8_0, Q4_0 -> {}
+            case F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K -> {}
             default -> throw new UnsupportedOperationException("matmul: tensor '" + w.name() + "' has type " + type + ", not supported");
         }
         if (T < 0) throw new IllegalArgumentException("T = " + T);
@@ -95,6 +96,7 @@ public final class MatMul {
     private static final class MatVecTask implements Parallel.IntRangeBody {
         float[] xs = new float[0];
         float[] dx = new float[0];
+        float[] nbs = new float[0];
         MemorySegment seg;
         long rowBytes;
         int in;
@@ -112,6 +114,8 @@ public final class MatMul {
                 case BF16 -> rowsBF16(seg, rowBytes, in, xv, xo, y, yo, start, end);
                 case Q8_0 -> rowsQ8(seg, rowBytes, in, xv, dx, y, yo, start, end);
                 case Q4_0 -> rowsQ4(seg, rowBytes, in, xv, dx, y, yo, start, end);
+                case Q4_K -> rowsQ4K(seg, rowBytes, in, xv, dx, nbs, y, yo, start, end);
+                case Q6_K -> rowsQ6K(seg, rowBytes, in, xv, dx, y, yo, start, end);
                 default -> throw new AssertionError(type);
             }
         }
@@ -140,6 +144,12 @@ public final class MatMul {
             case Q8_0, Q4_0 -> {
                 if (task.dx.length < in / 32) task.dx = new float[in / 32];
                 quantizeActivation(x, xOff, in, task.xs, 0, task.dx, 0);
+                task.xv = task.xs; task.xo = 0;
+            }
+            case Q4_K, Q6_K -> {
+                if (task.dx.length < in / 32) task.dx = new float[in / 32];
+                if (task.nbs.length < in / 32) task.nbs = new float[in / 32];
+                MatMulReference.quantizeActivationQ8K(x, xOff, in, task.xs, 0, task.dx, 0, task.nbs, 0);
                 task.xv = task.xs; task.xo = 0;
             }
             default -> throw new AssertionError(type);
@@ -365,6 +375,82 @@ public final class MatMul {
         }
     }
 
+    /**
+     * Q4_K rows against a Q8_K-quantized activation: integer values {@code q}, the block scale per 32-group
+     * {@code dx}, minus the group's sum of q per group {@code nbs}. Per group, in order (as the GEMM): the exact integer
+     * sum P of nibble × q, then {@code acc = fma(P, (d·sc)·dx, acc)} and {@code acc = fma((dmin·m)·dx, nbs, acc)}.
+     */
+    static void rowsQ4K(MemorySegment seg, long rowBytes, int in, float[] q, float[] dx, float[] nbs, float[] y, int yo, int r0, int r1) {
+        int nsb = in / 256;
+        int per = 32 / L;
+        for (int r = r0; r < r1; r++) {
+            long base = r * rowBytes;
+            float acc = 0f;
+            for (int sb = 0; sb < nsb; sb++) {
+                long p = base + 144L * sb;
+                float d = Float.float16ToFloat(seg.get(I16LE, p));
+                float dmin = Float.float16ToFloat(seg.get(I16LE, p + 2));
+                for (int c = 0; c < 4; c++) {
+                    long qp = p + 16 + 32L * c;
+                    int qi = 256 * sb + 64 * c;
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(BY, seg, qp, LE).convertShape(VectorOperators.B2I, I, 0);
+                    FloatVector s0 = ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, q, qi));
+                    FloatVector s1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0))
+                            .mul(FloatVector.fromArray(F, q, qi + 32));
+                    for (int h = 1; h < per; h++) {
+                        v = (IntVector) ByteVector.fromMemorySegment(BY, seg, qp + (long) h * L, LE).convertShape(VectorOperators.B2I, I, 0);
+                        s0 = ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, q, qi + h * L), s0);
+                        s1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0))
+                                .fma(FloatVector.fromArray(F, q, qi + 32 + h * L), s1);
+                    }
+                    int g = 8 * sb + 2 * c;
+                    int sm0 = Dequantize.q4kScaleMin(2 * c, seg, p + 4), sm1 = Dequantize.q4kScaleMin(2 * c + 1, seg, p + 4);
+                    acc = Math.fma(s0.reduceLanes(VectorOperators.ADD), (d * (sm0 & 0xFF)) * dx[g], acc);
+                    acc = Math.fma((dmin * (sm0 >>> 8)) * dx[g], nbs[g], acc);
+                    acc = Math.fma(s1.reduceLanes(VectorOperators.ADD), (d * (sm1 & 0xFF)) * dx[g + 1], acc);
+                    acc = Math.fma((dmin * (sm1 >>> 8)) * dx[g + 1], nbs[g + 1], acc);
+                }
+            }
+            y[yo + r] = acc;
+        }
+    }
+
+    /**
+     * Q6_K rows against a Q8_K-quantized activation. Per 32-group (half h, quarter k), in order: the exact integer sum P
+     * of (q − 32)·sc × q_x (|P| &lt; 2^24), then {@code acc = fma(P, d·dx, acc)}.
+     */
+    static void rowsQ6K(MemorySegment seg, long rowBytes, int in, float[] q, float[] dx, float[] y, int yo, int r0, int r1) {
+        int nsb = in / 256;
+        int per = 32 / L;
+        int perHalf = 16 / L; // vectors per 16-element sub-block (1 or 2)
+        for (int r = r0; r < r1; r++) {
+            long base = r * rowBytes;
+            float acc = 0f;
+            for (int sb = 0; sb < nsb; sb++) {
+                long p = base + 210L * sb;
+                float d = Float.float16ToFloat(seg.get(I16LE, p + 208));
+                for (int g = 0; g < 8; g++) {
+                    int h = g >> 2, k = g & 3;
+                    long qlp = p + 64L * h + 32 * (k & 1), qhp = p + 128 + 32L * h, scp = p + 192 + 8L * h + 2 * k;
+                    int lshift = (k >> 1) * 4, hshift = 2 * k;
+                    int qi = 256 * sb + 32 * g;
+                    FloatVector s = FloatVector.zero(F);
+                    for (int j = 0; j < per; j++) {
+                        IntVector lo = (IntVector) ByteVector.fromMemorySegment(BY, seg, qlp + (long) j * L, LE).convertShape(VectorOperators.B2I, I, 0);
+                        IntVector hi = (IntVector) ByteVector.fromMemorySegment(BY, seg, qhp + (long) j * L, LE).convertShape(VectorOperators.B2I, I, 0);
+                        int sc = seg.get(ValueLayout.JAVA_BYTE, scp + j / perHalf);
+                        IntVector w = lo.lanewise(VectorOperators.LSHR, lshift).and(0xF)
+                                .or(hi.lanewise(VectorOperators.LSHR, hshift).and(3).lanewise(VectorOperators.LSHL, 4))
+                                .sub(32).mul(sc);
+                        s = ((FloatVector) w.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, q, qi + j * L), s);
+                    }
+                    acc = Math.fma(s.reduceLanes(VectorOperators.ADD), d * dx[8 * sb + g], acc);
+                }
+            }
+            y[yo + r] = acc;
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------------------
     // T > 1
 
@@ -372,6 +458,8 @@ public final class MatMul {
     private static final class PanelScratch {
         float[] wp = new float[0];
         float[] dw = new float[0];
+        /** Q4_K: dmin·m per 32-group and row. */
+        float[] dmw = new float[0];
         /** One NR × MR output tile for edge tiles. */
         final float[] ct = new float[NR * MR];
     }
@@ -387,6 +475,8 @@ public final class MatMul {
     private static final class XScratch {
         float[] xp = new float[0];
         float[] dxp = new float[0];
+        /** Q4_K: minus the activation's integer sum per 32-group, per tile row. */
+        float[] nbx = new float[0];
         float[] row = new float[0];
         float[] rowd = new float[0];
     }
@@ -395,7 +485,8 @@ public final class MatMul {
 
     private static void gemm(Tensor w, float[] x, int xOff, int T, float[] y, int yOff) {
         GgmlType type = w.type();
-        boolean quant = type == GgmlType.Q8_0 || type == GgmlType.Q4_0;
+        boolean kq = type == GgmlType.Q4_K || type == GgmlType.Q6_K;
+        boolean quant = type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || kq;
         int in = w.cols();
         int out = (int) w.rows();
         int nb = in / 32;
@@ -405,13 +496,15 @@ public final class MatMul {
         if (xpLen > Integer.MAX_VALUE - 64) throw new IllegalArgumentException("matmul: X too large (" + T + " x " + in + ")");
         if (xs.xp.length < xpLen) xs.xp = new float[(int) xpLen];
         if (quant && xs.dxp.length < tiles * nb * NR) xs.dxp = new float[tiles * nb * NR];
-        float[] xp = xs.xp, dxp = xs.dxp;
+        if (kq && xs.nbx.length < tiles * nb * NR) xs.nbx = new float[tiles * nb * NR];
+        float[] xp = xs.xp, dxp = xs.dxp, nbx = xs.nbx;
 
         boolean floatActs = w.activationType() == GgmlType.F32;
         // pack X: tile j holds rows [j*NR, j*NR+NR) interleaved: xp[(j*in + k)*NR + c] = X'[j*NR + c, k]
         Parallel.forRange(tiles, 1, (j0, j1) -> {
             float[] row = new float[in];
             float[] rowd = new float[Math.max(1, nb)];
+            float[] rown = kq ? new float[Math.max(1, nb)] : null;
             for (int j = j0; j < j1; j++) {
                 int tb = j * in * NR;
                 for (int c = 0; c < NR; c++) {
@@ -419,6 +512,7 @@ public final class MatMul {
                     if (t >= T) {
                         for (int k = 0; k < in; k++) xp[tb + k * NR + c] = 0f;
                         if (quant) for (int b = 0; b < nb; b++) dxp[(j * nb + b) * NR + c] = 0f;
+                        if (kq) for (int b = 0; b < nb; b++) nbx[(j * nb + b) * NR + c] = 0f;
                         continue;
                     }
                     int xb = xOff + t * in;
@@ -426,6 +520,13 @@ public final class MatMul {
                         case F32 -> System.arraycopy(x, xb, row, 0, in);
                         case F16 -> { for (int k = 0; k < in; k++) row[k] = Float.float16ToFloat(Float.floatToFloat16(x[xb + k])); }
                         case BF16 -> roundRowBf16(x, xb, row, 0, in);
+                        case Q4_K, Q6_K -> {
+                            MatMulReference.quantizeActivationQ8K(x, xb, in, row, 0, rowd, 0, rown, 0);
+                            for (int b = 0; b < nb; b++) {
+                                dxp[(j * nb + b) * NR + c] = rowd[b];
+                                nbx[(j * nb + b) * NR + c] = rown[b];
+                            }
+                        }
                         default -> {
                             quantizeActivation(x, xb, in, row, 0, rowd, 0);
                             for (int b = 0; b < nb; b++) dxp[(j * nb + b) * NR + c] = rowd[b];
@@ -443,11 +544,12 @@ public final class MatMul {
             PanelScratch ps = PANEL.get();
             if (ps.wp.length < in * MR) ps.wp = new float[in * MR];
             if (quant && ps.dw.length < nb * MR) ps.dw = new float[nb * MR];
-            float[] wp = ps.wp, dw = ps.dw, ct = ps.ct;
+            if (type == GgmlType.Q4_K && ps.dmw.length < nb * MR) ps.dmw = new float[nb * MR];
+            float[] wp = ps.wp, dw = ps.dw, dmw = ps.dmw, ct = ps.ct;
             for (int p = p0; p < p1; p++) {
                 int o0 = p * MR;
                 int rows = Math.min(MR, out - o0);
-                packW(type, seg, rowBytes, in, o0, rows, wp, dw);
+                packW(type, seg, rowBytes, in, o0, rows, wp, dw, dmw);
                 for (int j = 0; j < tiles; j++) {
                     int t0 = j * NR;
                     int tValid = Math.min(NR, T - t0);
@@ -457,7 +559,8 @@ public final class MatMul {
                     boolean whole = rows == MR && tValid == NR;
                     float[] c = whole ? y : ct;
                     int cb = whole ? yb : 0, ldc = whole ? out : MR;
-                    if (quant) kernelQ(wp, dw, xp, dxp, j * in * NR, j * nb * NR, nb, c, cb, ldc);
+                    if (type == GgmlType.Q4_K) kernelQK(wp, dw, dmw, xp, dxp, nbx, j * in * NR, j * nb * NR, nb, c, cb, ldc);
+                    else if (quant) kernelQ(wp, dw, xp, dxp, j * in * NR, j * nb * NR, nb, c, cb, ldc);
                     else kernelF(wp, xp, j * in * NR, in, c, cb, ldc);
                     if (!whole) copyTile(ct, y, yb, out, rows, tValid);
                 }
@@ -482,10 +585,11 @@ public final class MatMul {
      * that C2 does not hoist across rows), then transposed array to array in blocks of 32 values of {@code in}, so
      * that the destination block (32 · MR floats) stays in L1.
      */
-    static void packW(GgmlType type, MemorySegment seg, long rowBytes, int in, int o0, int rows, float[] wp, float[] dw) {
+    static void packW(GgmlType type, MemorySegment seg, long rowBytes, int in, int o0, int rows, float[] wp, float[] dw, float[] dmw) {
         if (rows < MR) {
             java.util.Arrays.fill(wp, 0, in * MR, 0f);
-            if (type == GgmlType.Q8_0 || type == GgmlType.Q4_0) java.util.Arrays.fill(dw, 0, (in / 32) * MR, 0f);
+            if (type.isQuantized()) java.util.Arrays.fill(dw, 0, (in / 32) * MR, 0f);
+            if (type == GgmlType.Q4_K) java.util.Arrays.fill(dmw, 0, (in / 32) * MR, 0f);
         }
         RawScratch raw = RAW.get();
         long base = (long) o0 * rowBytes;
@@ -535,6 +639,54 @@ public final class MatMul {
                                 int v = b[src + 2 + i] & 0xFF;
                                 wp[dst + i * MR] = (v & 0xF) - 8;
                                 wp[dst + (i + 16) * MR] = (v >>> 4) - 8;
+                            }
+                        }
+                    }
+                }
+            }
+            case Q4_K, Q6_K -> {
+                // per 32-group g of super-block sb: dw = d·sc_g (Q4_K) or d (Q6_K), dmw = dmin·m_g (Q4_K); wp = the 4-bit
+                // q (Q4_K) or (q − 32)·sc of the element's 16-sub-block (Q6_K), all exact in float32
+                int rb = (int) rowBytes;
+                if (raw.b.length < rows * rb) raw.b = new byte[MR * rb];
+                byte[] b = raw.b;
+                MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, base, b, 0, rows * rb);
+                boolean q4 = type == GgmlType.Q4_K;
+                for (int sb = 0; sb < in / 256; sb++) {
+                    int kb = 256 * sb;
+                    for (int r = 0; r < rows; r++) {
+                        if (q4) {
+                            int src = r * rb + 144 * sb;
+                            float d = Float.float16ToFloat((short) ((b[src] & 0xFF) | (b[src + 1] << 8)));
+                            float dmin = Float.float16ToFloat((short) ((b[src + 2] & 0xFF) | (b[src + 3] << 8)));
+                            for (int g = 0; g < 8; g++) {
+                                int sm = Dequantize.q4kScaleMin(g, b, src + 4);
+                                dw[(8 * sb + g) * MR + r] = d * (sm & 0xFF);
+                                dmw[(8 * sb + g) * MR + r] = dmin * (sm >>> 8);
+                            }
+                            for (int c = 0; c < 4; c++) {
+                                int dst = (kb + 64 * c) * MR + r;
+                                for (int i = 0; i < 32; i++) {
+                                    int v = b[src + 16 + 32 * c + i] & 0xFF;
+                                    wp[dst + i * MR] = v & 0xF;
+                                    wp[dst + (i + 32) * MR] = v >>> 4;
+                                }
+                            }
+                        } else {
+                            int src = r * rb + 210 * sb;
+                            float d = Float.float16ToFloat((short) ((b[src + 208] & 0xFF) | (b[src + 209] << 8)));
+                            for (int g = 0; g < 8; g++) dw[(8 * sb + g) * MR + r] = d;
+                            for (int h = 0; h < 2; h++) {
+                                for (int l = 0; l < 32; l++) {
+                                    int ql0 = b[src + 64 * h + l] & 0xFF, ql1 = b[src + 64 * h + 32 + l] & 0xFF;
+                                    int qh = b[src + 128 + 32 * h + l] & 0xFF;
+                                    int sc = 192 + 8 * h + l / 16;
+                                    int dst = (kb + 128 * h + l) * MR + r;
+                                    wp[dst] = (((ql0 & 0xF) | (qh & 3) << 4) - 32) * b[src + sc];
+                                    wp[dst + 32 * MR] = (((ql1 & 0xF) | ((qh >>> 2) & 3) << 4) - 32) * b[src + sc + 2];
+                                    wp[dst + 64 * MR] = (((ql0 >>> 4) | ((qh >>> 4) & 3) << 4) - 32) * b[src + sc + 4];
+                                    wp[dst + 96 * MR] = (((ql1 >>> 4) | ((qh >>> 6) & 3) << 4) - 32) * b[src + sc + 6];
+                                }
                             }
                         }
                     }
@@ -621,6 +773,72 @@ public final class MatMul {
             c04 = p04.fma(d0.mul(e), c04); c14 = p14.fma(d1.mul(e), c14);
             e = dxp[di + 5];
             c05 = p05.fma(d0.mul(e), c05); c15 = p15.fma(d1.mul(e), c15);
+        }
+        c00.intoArray(c, cb); c10.intoArray(c, cb + L);
+        c01.intoArray(c, cb + ldc); c11.intoArray(c, cb + ldc + L);
+        c02.intoArray(c, cb + 2 * ldc); c12.intoArray(c, cb + 2 * ldc + L);
+        c03.intoArray(c, cb + 3 * ldc); c13.intoArray(c, cb + 3 * ldc + L);
+        c04.intoArray(c, cb + 4 * ldc); c14.intoArray(c, cb + 4 * ldc + L);
+        c05.intoArray(c, cb + 5 * ldc); c15.intoArray(c, cb + 5 * ldc + L);
+    }
+
+    /**
+     * Q4_K micro-kernel: {@link #kernelQ} (P_g · (d·sc_g · d_x)) followed, per 32-group, by the min correction
+     * {@code c = fma(dmin·m_g · d_x, −Σ q_x, c)} — the same two fused steps, in the same order, as {@link #rowsQ4K}.
+     */
+    static void kernelQK(float[] wp, float[] dw, float[] dmw, float[] xp, float[] dxp, float[] nbx, int xb, int db, int nb,
+                        float[] c, int cb, int ldc) {
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00, c04 = c00, c05 = c00;
+        FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00, c14 = c00, c15 = c00;
+        for (int blk = 0; blk < nb; blk++) {
+            FloatVector p00 = FloatVector.zero(F), p01 = p00, p02 = p00, p03 = p00, p04 = p00, p05 = p00;
+            FloatVector p10 = p00, p11 = p00, p12 = p00, p13 = p00, p14 = p00, p15 = p00;
+            for (int k = blk * 32, kEnd = k + 32; k < kEnd; k++) {
+                int wi = k * MR, xi = xb + k * NR;
+                FloatVector w0 = FloatVector.fromArray(F, wp, wi);
+                FloatVector w1 = FloatVector.fromArray(F, wp, wi + L);
+                FloatVector b = FloatVector.broadcast(F, xp[xi]);
+                p00 = w0.fma(b, p00); p10 = w1.fma(b, p10);
+                b = FloatVector.broadcast(F, xp[xi + 1]);
+                p01 = w0.fma(b, p01); p11 = w1.fma(b, p11);
+                b = FloatVector.broadcast(F, xp[xi + 2]);
+                p02 = w0.fma(b, p02); p12 = w1.fma(b, p12);
+                b = FloatVector.broadcast(F, xp[xi + 3]);
+                p03 = w0.fma(b, p03); p13 = w1.fma(b, p13);
+                b = FloatVector.broadcast(F, xp[xi + 4]);
+                p04 = w0.fma(b, p04); p14 = w1.fma(b, p14);
+                b = FloatVector.broadcast(F, xp[xi + 5]);
+                p05 = w0.fma(b, p05); p15 = w1.fma(b, p15);
+            }
+            FloatVector d0 = FloatVector.fromArray(F, dw, blk * MR);
+            FloatVector d1 = FloatVector.fromArray(F, dw, blk * MR + L);
+            FloatVector m0 = FloatVector.fromArray(F, dmw, blk * MR);
+            FloatVector m1 = FloatVector.fromArray(F, dmw, blk * MR + L);
+            int di = db + blk * NR;
+            float e = dxp[di], n;
+            c00 = p00.fma(d0.mul(e), c00); c10 = p10.fma(d1.mul(e), c10);
+            n = nbx[di + 0];
+            c00 = m0.mul(e).fma(FloatVector.broadcast(F, n), c00); c10 = m1.mul(e).fma(FloatVector.broadcast(F, n), c10);
+            e = dxp[di + 1];
+            c01 = p01.fma(d0.mul(e), c01); c11 = p11.fma(d1.mul(e), c11);
+            n = nbx[di + 1];
+            c01 = m0.mul(e).fma(FloatVector.broadcast(F, n), c01); c11 = m1.mul(e).fma(FloatVector.broadcast(F, n), c11);
+            e = dxp[di + 2];
+            c02 = p02.fma(d0.mul(e), c02); c12 = p12.fma(d1.mul(e), c12);
+            n = nbx[di + 2];
+            c02 = m0.mul(e).fma(FloatVector.broadcast(F, n), c02); c12 = m1.mul(e).fma(FloatVector.broadcast(F, n), c12);
+            e = dxp[di + 3];
+            c03 = p03.fma(d0.mul(e), c03); c13 = p13.fma(d1.mul(e), c13);
+            n = nbx[di + 3];
+            c03 = m0.mul(e).fma(FloatVector.broadcast(F, n), c03); c13 = m1.mul(e).fma(FloatVector.broadcast(F, n), c13);
+            e = dxp[di + 4];
+            c04 = p04.fma(d0.mul(e), c04); c14 = p14.fma(d1.mul(e), c14);
+            n = nbx[di + 4];
+            c04 = m0.mul(e).fma(FloatVector.broadcast(F, n), c04); c14 = m1.mul(e).fma(FloatVector.broadcast(F, n), c14);
+            e = dxp[di + 5];
+            c05 = p05.fma(d0.mul(e), c05); c15 = p15.fma(d1.mul(e), c15);
+            n = nbx[di + 5];
+            c05 = m0.mul(e).fma(FloatVector.broadcast(F, n), c05); c15 = m1.mul(e).fma(FloatVector.broadcast(F, n), c15);
         }
         c00.intoArray(c, cb); c10.intoArray(c, cb + L);
         c01.intoArray(c, cb + ldc); c11.intoArray(c, cb + ldc + L);

@@ -16,6 +16,12 @@ import java.lang.foreign.ValueLayout;
  *   <li>F16 / BF16: the activation row is first rounded to fp16 / bf16, then dotted in float32.</li>
  *   <li>Q8_0 / Q4_0: the activation row is quantized to Q8_0 blocks ({@link #quantizeActivation}); each block's
  *       integer dot product (exact) is scaled by {@code d_w * d_x} and accumulated in float32.</li>
+ *   <li>Q4_K / Q6_K: the activation row is quantized to Q8_K blocks of 256 ({@link #quantizeActivationQ8K}, float32
+ *       scale). Per 32-element group g, in order: the exact integer dot product P_g of the weight integers
+ *       (Q4_K: the 4-bit q; Q6_K: (q − 32)·sc of its 16-element sub-block, |P_g| &lt; 2^24) with the activation
+ *       integers; then {@code acc = fma(P_g, (d·sc_g)·d_x, acc)} and {@code acc = fma((dmin·m_g)·d_x, −Σ q_x, acc)}
+ *       for Q4_K, {@code acc = fma(P_g, d·d_x, acc)} for Q6_K. llama.cpp sums whole super-blocks in int32 before
+ *       scaling; the results agree up to float32 accumulation order.</li>
  * </ul>
  */
 final class MatMulReference {
@@ -39,6 +45,7 @@ final class MatMulReference {
         long rowBytes = w.rowBytes();
         float[] xr = new float[in];
         float[] dx = new float[in / 32 + 1];
+        float[] nbs = new float[in / 32 + 1];
         float[] wr = new float[in];
         for (int t = 0; t < T; t++) {
             int xb = xOff + t * in;
@@ -51,6 +58,7 @@ final class MatMulReference {
                     for (int i = 0; i < in; i++) xr[i] = Dequantize.bf16ToFloat(Dequantize.floatToBf16(x[xb + i]));
                 }
                 case Q8_0, Q4_0 -> quantizeActivation(x, xb, in, xr, 0, dx, 0, X86_ACT_ROUNDING);
+                case Q4_K, Q6_K -> quantizeActivationQ8K(x, xb, in, xr, 0, dx, 0, nbs, 0);
                 default -> throw new UnsupportedOperationException("matmul: tensor type " + type + " is not supported");
             }
             for (int o = 0; o < out; o++) {
@@ -83,6 +91,42 @@ final class MatMulReference {
                             s += sumi * (dw * dx[b]);
                         }
                     }
+                    case Q4_K -> {
+                        for (int sb = 0; sb < in / 256; sb++) {
+                            long p = base + 144L * sb;
+                            float d = Float.float16ToFloat(seg.get(I16, p));
+                            float dmin = Float.float16ToFloat(seg.get(I16, p + 2));
+                            for (int g = 0; g < 8; g++) {
+                                int sm = Dequantize.q4kScaleMin(g, seg, p + 4);
+                                int k0 = 256 * sb + 32 * g, gi = 8 * sb + g;
+                                int sumi = 0;
+                                for (int i = 0; i < 32; i++) {
+                                    int b = seg.get(ValueLayout.JAVA_BYTE, p + 16 + 32L * (g / 2) + i) & 0xFF;
+                                    sumi += ((g & 1) == 0 ? b & 0xF : b >>> 4) * (int) xr[k0 + i];
+                                }
+                                s = Math.fma((float) sumi, (d * (sm & 0xFF)) * dx[gi], s);
+                                s = Math.fma((dmin * (sm >>> 8)) * dx[gi], nbs[gi], s);
+                            }
+                        }
+                    }
+                    case Q6_K -> {
+                        for (int sb = 0; sb < in / 256; sb++) {
+                            long p = base + 210L * sb;
+                            float d = Float.float16ToFloat(seg.get(I16, p + 208));
+                            for (int g = 0; g < 8; g++) {
+                                int h = g / 4, k = g % 4, k0 = 256 * sb + 32 * g;
+                                int sumi = 0;
+                                for (int l = 0; l < 32; l++) {
+                                    int ql = seg.get(ValueLayout.JAVA_BYTE, p + 64L * h + 32 * (k & 1) + l) & 0xFF;
+                                    int qh = seg.get(ValueLayout.JAVA_BYTE, p + 128 + 32L * h + l) & 0xFF;
+                                    int q = ((ql >>> (k < 2 ? 0 : 4)) & 0xF) | (((qh >>> (2 * k)) & 3) << 4);
+                                    int sc = seg.get(ValueLayout.JAVA_BYTE, p + 192 + 8L * h + 2 * k + l / 16);
+                                    sumi += (q - 32) * sc * (int) xr[k0 + l];
+                                }
+                                s = Math.fma((float) sumi, d * dx[8 * sb + g], s);
+                            }
+                        }
+                    }
                     default -> throw new AssertionError();
                 }
                 y[yOff + t * out + o] = s;
@@ -108,6 +152,43 @@ final class MatMulReference {
                 q[qOff + 32 * b + i] = x86 ? (float) Math.rint(v) : roundHalfAway(v);
             }
             d[dOff + b] = Float.float16ToFloat(Float.floatToFloat16(dd));
+        }
+    }
+
+    /**
+     * Quantizes {@code n} (a multiple of 256) activations to Q8_K as llama.cpp's CPU backend does for Q4_K / Q6_K
+     * weights ({@code quantize_row_q8_K_ref}, which the x86 builds use too): per 256-block, {@code max} = the element
+     * of largest magnitude with its sign, {@code iscale = -127 / max}, {@code q = min(127, nearest_int(iscale·x))}
+     * (round half to even), {@code d = 1 / iscale} kept in float32 (not fp16); an all-zero block has d = 0, q = 0.
+     * Writes the integers to {@code q[qOff..]} as floats, and per 32-element group g: the block's {@code d} to
+     * {@code d[dOff + g]} (repeated for the 8 groups of a block) and {@code −Σ q} of the group to {@code negSums[nOff + g]}
+     * (the Q4_K min correction, llama.cpp's bsums).
+     */
+    static void quantizeActivationQ8K(float[] x, int xOff, int n, float[] q, int qOff, float[] d, int dOff, float[] negSums, int nOff) {
+        for (int b = 0; b < n / 256; b++) {
+            int xb = xOff + 256 * b, qb = qOff + 256 * b;
+            float max = 0, amax = 0;
+            for (int i = 0; i < 256; i++) {
+                float ax = Math.abs(x[xb + i]);
+                if (ax > amax) {
+                    amax = ax;
+                    max = x[xb + i];
+                }
+            }
+            float dd = 0f;
+            if (amax == 0f) {
+                java.util.Arrays.fill(q, qb, qb + 256, 0f);
+            } else {
+                float iscale = -127f / max;
+                for (int i = 0; i < 256; i++) q[qb + i] = Math.min(127, io.jamba4j.tensor.Quantize.nearestInt(iscale * x[xb + i]));
+                dd = 1 / iscale;
+            }
+            for (int g = 0; g < 8; g++) {
+                int sum = 0;
+                for (int i = 0; i < 32; i++) sum += (int) q[qb + 32 * g + i];
+                d[dOff + 8 * b + g] = dd;
+                negSums[nOff + 8 * b + g] = -sum;
+            }
         }
     }
 

@@ -33,8 +33,10 @@ public final class CheckpointWriter {
             case F16 -> 1;
             case Q4_0 -> 2;
             case Q8_0 -> 7;
+            case Q4_K -> 14; // LLAMA_FTYPE_MOSTLY_Q4_K_S: every matrix Q4_K (llama.cpp's own Q4_K_S mixes in a few Q5_K)
+            case Q6_K -> 18; // LLAMA_FTYPE_MOSTLY_Q6_K
             case BF16 -> 32;
-            default -> throw new IllegalArgumentException("cannot write tensor type " + t + " (supported: F32, F16, BF16, Q8_0, Q4_0)");
+            default -> throw new IllegalArgumentException("cannot write tensor type " + t + " (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K)");
         };
     }
 
@@ -231,9 +233,15 @@ public final class CheckpointWriter {
         g.addTensor(convert(t, typeFor(type, t), name));
     }
 
-    /** Quantized types need rows that are whole blocks; otherwise fall back to F16 (as llama.cpp's converter does). */
+    /**
+     * Quantized types need rows that are whole blocks. Otherwise a k-quant (256-blocks) falls back to Q8_0 when the row
+     * is whole 32-blocks (llama.cpp's quantize also falls back to a 32-block type for such rows), and everything else to
+     * F16 (as llama.cpp's converter does).
+     */
     static GgmlType typeFor(GgmlType wanted, Tensor t) {
-        return t.cols() % wanted.blockSize == 0 ? wanted : GgmlType.F16;
+        if (t.cols() % wanted.blockSize == 0) return wanted;
+        if (wanted.blockSize == 256 && t.cols() % 32 == 0) return GgmlType.Q8_0;
+        return GgmlType.F16;
     }
 
     /** {@code t} as {@code type} under {@code name}: the same bytes when the type already matches, else re-encoded. */

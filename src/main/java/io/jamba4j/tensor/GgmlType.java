@@ -18,9 +18,9 @@ public enum GgmlType {
     Q8_1(9, 32, 4 + 32, false),
     Q2_K(10, 256, 16 + 64 + 4, false),
     Q3_K(11, 256, 32 + 64 + 12 + 2, false),
-    Q4_K(12, 256, 4 + 12 + 128, false),
+    Q4_K(12, 256, 4 + 12 + 128, true),
     Q5_K(13, 256, 4 + 12 + 32 + 128, false),
-    Q6_K(14, 256, 128 + 64 + 16 + 2, false),
+    Q6_K(14, 256, 128 + 64 + 16 + 2, true),
     Q8_K(15, 256, 4 + 256 + 32, false),
     IQ2_XXS(16, 256, 2 + 64, false),
     IQ2_XS(17, 256, 2 + 64 + 8, false),
@@ -70,7 +70,7 @@ public enum GgmlType {
         for (GgmlType t : values()) {
             if (t.name().equalsIgnoreCase(name)) return t;
         }
-        throw new IllegalArgumentException("unknown tensor type '" + name + "'; known: F32, F16, BF16, Q8_0, Q4_0, ...");
+        throw new IllegalArgumentException("unknown tensor type '" + name + "'; known: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K, ...");
     }
 
     /** Bytes taken by {@code elements} elements; {@code elements} must be a multiple of {@link #blockSize}. */

@@ -87,13 +87,14 @@ public final class Tensor {
 
     /**
      * The type the activation operand is rounded to before a product with this weight (llama.cpp's "vec_dot_type"):
-     * F16 for F16 weights, BF16 for BF16, Q8_0 for Q8_0/Q4_0, F32 otherwise — or F32 for an F16/BF16 weight marked with
+     * F16 for F16 weights, BF16 for BF16, Q8_0 for Q8_0/Q4_0, Q8_K for Q4_K/Q6_K, F32 otherwise — or F32 for an F16/BF16 weight marked with
      * {@link #withFloatActivations()} (Hugging Face semantics: half-precision weights upcast, activations in float32).
      */
     public GgmlType activationType() {
         return switch (type) {
             case F16, BF16 -> floatActivations ? GgmlType.F32 : type;
             case Q8_0, Q4_0 -> GgmlType.Q8_0;
+            case Q4_K, Q6_K -> GgmlType.Q8_K;
             default -> GgmlType.F32;
         };
     }

@@ -11,7 +11,7 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.*;
 
 class MatMulTest {
-    static final GgmlType[] TYPES = {GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0};
+    static final GgmlType[] TYPES = {GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K};
 
     /** A weight tensor of random values encoded as {@code type}, its bytes at byte offset {@code pad} of a bigger array. */
     static Tensor randomWeight(GgmlType type, int out, int in, long seed, int pad) {
@@ -74,7 +74,9 @@ class MatMulTest {
     @Test
     void matvecMatchesReferenceAllTypes() {
         for (GgmlType type : TYPES) {
-            int[][] shapes = type.isQuantized()
+            int[][] shapes = type.blockSize == 256
+                    ? new int[][]{{1, 256}, {3, 512}, {37, 768}, {70, 256}, {130, 1024}, {300, 1280}}
+                    : type.isQuantized()
                     ? new int[][]{{1, 32}, {3, 64}, {37, 96}, {70, 160}, {130, 1024}, {300, 544}}
                     : new int[][]{{1, 1}, {3, 7}, {5, 13}, {37, 100}, {70, 1003}, {130, 1024}, {300, 517}};
             for (int[] s : shapes) {
@@ -87,7 +89,9 @@ class MatMulTest {
     @Test
     void gemmMatchesReferenceAllTypes() {
         for (GgmlType type : TYPES) {
-            int[][] shapes = type.isQuantized()
+            int[][] shapes = type.blockSize == 256
+                    ? new int[][]{{1, 256}, {5, 512}, {33, 256}, {70, 768}, {97, 256}}
+                    : type.isQuantized()
                     ? new int[][]{{1, 32}, {5, 64}, {33, 96}, {70, 160}, {97, 256}}
                     : new int[][]{{1, 1}, {5, 7}, {17, 13}, {33, 100}, {70, 259}, {97, 64}};
             for (int[] s : shapes) {
@@ -109,7 +113,7 @@ class MatMulTest {
     @Test
     void gemmRowEqualsMatvecForQuantizedTypes() {
         // both paths must quantize activations the same way: the same output up to accumulation order
-        for (GgmlType type : new GgmlType[]{GgmlType.Q8_0, GgmlType.Q4_0}) {
+        for (GgmlType type : new GgmlType[]{GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K}) {
             Tensor w = randomWeight(type, 40, 256, 5, 0);
             float[] x = randomX(7 * 256, 9);
             float[] yg = new float[7 * 40];
@@ -118,9 +122,72 @@ class MatMulTest {
             for (int t = 0; t < 7; t++) {
                 float[] yv = new float[40];
                 MatMul.matmul(w, x, t * 256, 1, yv, 0);
-                for (int o = 0; o < 40; o++) assertEquals(yv[o], yg[t * 40 + o], 2e-6f * bound[t * 40 + o]);
+                for (int o = 0; o < 40; o++) {
+                    assertEquals(yv[o], yg[t * 40 + o], 2e-6f * bound[t * 40 + o]);
+                    // batch invariance: the same bits whatever T
+                    assertEquals(Float.floatToIntBits(yv[o]), Float.floatToIntBits(yg[t * 40 + o]), type + " t=" + t + " o=" + o);
+                }
             }
         }
+    }
+
+    /**
+     * Q4_K / Q6_K: the kernels and the scalar reference accumulate the same exact per-group integer sums in the same
+     * order, so they agree bit for bit — matvec and GEMM, any T, split across threads or not.
+     */
+    @Test
+    void kQuantKernelsEqualReferenceBitForBit() {
+        for (GgmlType type : new GgmlType[]{GgmlType.Q4_K, GgmlType.Q6_K}) {
+            for (int[] s : new int[][]{{1, 256}, {7, 512}, {45, 768}, {300, 1024}, {1100, 512}}) {
+                Tensor w = randomWeight(type, s[0], s[1], s[0] * 7L + s[1], s[0] % 3);
+                for (int T : new int[]{1, 2, 6, 7, 13}) {
+                    float[] x = randomX(T * s[1], T * 31L + s[1]);
+                    float[] y = new float[T * s[0]], ref = new float[T * s[0]];
+                    MatMul.matmul(w, x, 0, T, y, 0);
+                    MatMulReference.matmul(w, x, 0, T, ref, 0);
+                    for (int i = 0; i < y.length; i++) {
+                        int fi = i;
+                        assertEquals(Float.floatToIntBits(ref[i]), Float.floatToIntBits(y[i]),
+                                () -> type + " " + s[0] + "x" + s[1] + " T=" + T + " i=" + fi + ": " + ref[fi] + " vs " + y[fi]);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The Q8_K activation quantization (llama.cpp's quantize_row_q8_K_ref) on hand-picked values. */
+    @Test
+    void q8KActivationQuantization() {
+        float[] x = new float[512];
+        x[0] = -2f;      // the element of largest magnitude, negative: iscale = -127 / -2 = 63.5, d = 1 / 63.5
+        x[1] = 1f;       // 63.5 -> 64 (half to even)
+        x[2] = 0.5f;     // 31.75 -> 32
+        x[3] = 1f / 127; // 0.5 -> 0
+        x[40] = -1f;     // group 1
+        // block 2 stays all zero: d = 0, q = 0
+        float[] q = new float[512], d = new float[16], nbs = new float[16];
+        MatMulReference.quantizeActivationQ8K(x, 0, 512, q, 0, d, 0, nbs, 0);
+        assertEquals(-127f, q[0]);
+        assertEquals(64f, q[1]);
+        assertEquals(32f, q[2]);
+        assertEquals(0f, q[3]);
+        assertEquals(-64f, q[40]);
+        assertEquals(1f / 63.5f, d[0]);
+        for (int g = 0; g < 8; g++) assertEquals(d[0], d[g]);
+        assertEquals(-(-127f + 64 + 32), nbs[0]);
+        assertEquals(64f, nbs[1]);
+        for (int g = 8; g < 16; g++) {
+            assertEquals(0f, d[g]);
+            assertEquals(0f, nbs[g] + 0f);
+        }
+        // a positive maximum: iscale = -127 / 4 is negative, so the integers flip sign and d = 1 / iscale < 0
+        float[] y = new float[256];
+        y[0] = 4f;
+        y[1] = -4f;
+        MatMulReference.quantizeActivationQ8K(y, 0, 256, q, 0, d, 0, nbs, 0);
+        assertEquals(-127f, q[0]);
+        assertEquals(127f, q[1]);
+        assertEquals(1f / (-127f / 4f), d[0]);
     }
 
     @Test
