@@ -8,7 +8,7 @@ import java.util.EnumMap;
  */
 public final class Workspace {
     /** What a buffer is for; each block takes the slots it needs. */
-    public enum Slot { HIDDEN, NORMED, MIX_OUT, FFN_OUT, Q, K, V, ATT, SCORES, XZ, U, P, DT, Y, GATE, UP, ACT, ROUTER, GATHER, EXPERT_OUT, LOGITS,
+    public enum Slot { HIDDEN, NORMED, MIX_OUT, FFN_OUT, Q, K, V, ATT, XZ, U, P, DT, Y, GATE, UP, ACT, ROUTER, GATHER, EXPERT_OUT, LOGITS,
         EXPERT_IDS, EXPERT_WEIGHTS, EXPERT_ROWS, EXPERT_ROW_WEIGHTS }
 
     private final EnumMap<Slot, float[]> buffers = new EnumMap<>(Slot.class);
