@@ -36,8 +36,12 @@ public final class FlashAttention {
     static final int QUERY_TILE = 16;
     /** Fewest keys worth a split of their own when the keys are divided between threads. */
     static final int MIN_KEYS_PER_SPLIT = 128;
-    /** Below this many multiply-adds (q·k and p·v together) a call runs on the calling thread alone. */
-    static final long SERIAL_WORK = 1L << 16;
+    /**
+     * Below this many multiply-adds (q·k and p·v together; about 100 µs on one core) a call runs on the calling thread
+     * alone: waking the pool costs little on an idle machine, but on a loaded one a descheduled worker holds the call
+     * up for a time slice, which only pays off for calls of this size.
+     */
+    static final long SERIAL_WORK = 1L << 18;
 
     /** Keys per block for a head size: about 16 KiB of F32 keys, between 16 and 256 keys. */
     public static int blockKeys(int headDim) {

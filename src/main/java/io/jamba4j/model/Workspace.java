@@ -24,6 +24,14 @@ public final class Workspace {
         return b;
     }
 
+    /** Bytes held by all buffers. */
+    public long bytes() {
+        long b = 0;
+        for (float[] f : buffers.values()) b += 4L * f.length;
+        for (int[] i : intBuffers.values()) b += 4L * i.length;
+        return b;
+    }
+
     /** An int buffer of at least {@code n} elements for {@code slot} (contents unspecified). */
     public int[] getInts(Slot slot, int n) {
         int[] b = intBuffers.get(slot);
