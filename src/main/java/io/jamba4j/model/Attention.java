@@ -11,6 +11,8 @@ import io.jamba4j.train.Gradients;
  * Causal grouped-query self-attention with no positional encoding (spec §4.3).
  * q = a·W_qᵀ, k = a·W_kᵀ, v = a·W_vᵀ; query head h reads KV head h / (n_h / n_kv);
  * P = softmax(q·kᵀ / sqrt(d_h)) over cached and new positions τ ≤ p; out = concat_h(P·v)·W_oᵀ. No biases.
+ * Inference stores k and v in the cache (F32, or F16 rounded on store) and evaluates P·v block by block with an online
+ * softmax ({@link FlashAttention}); training keeps its own straightforward loops below.
  */
 public final class Attention implements Mixer {
     final Tensor qProj; // [n_h·d_h, H]
