@@ -3,6 +3,7 @@ package io.jamba4j;
 import io.jamba4j.generate.Session;
 import io.jamba4j.model.JambaConfig;
 import io.jamba4j.model.JambaModel;
+import io.jamba4j.model.KvType;
 import io.jamba4j.model.ModelException;
 import io.jamba4j.model.ModelLoader;
 import io.jamba4j.tokenizer.Tokenizer;
@@ -144,6 +145,11 @@ public final class Jamba implements AutoCloseable {
     /** A generation session with room for {@code contextSize} tokens (prompt + generated). */
     public Session newSession(int contextSize) {
         return new Session(model, tokenizer, contextSize, eosIds);
+    }
+
+    /** A generation session with room for {@code contextSize} tokens whose KV cache stores {@code kvType} elements. */
+    public Session newSession(int contextSize, KvType kvType) {
+        return new Session(model, tokenizer, contextSize, eosIds, kvType);
     }
 
     @Override

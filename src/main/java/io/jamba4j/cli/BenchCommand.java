@@ -6,6 +6,7 @@ import io.jamba4j.Jamba;
 import io.jamba4j.generate.Sampler;
 import io.jamba4j.generate.Session;
 import io.jamba4j.kernels.Parallel;
+import io.jamba4j.model.KvType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -33,6 +34,9 @@ final class BenchCommand implements Callable<Integer> {
     int vocabRange;
     @Option(names = "--probe", description = "Also measure this machine's fp32 FMA peak and memory read bandwidth (adds ~10 s).")
     boolean probe;
+    @Option(names = "--kv-type", paramLabel = "f32|f16", converter = KvTypeConverter.class, defaultValue = "f32",
+            description = "KV cache element type: f32 (exact) or f16 (half the memory; default: ${DEFAULT-VALUE}).")
+    KvType kvType;
 
     @Override
     public Integer call() throws Exception {
@@ -51,7 +55,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             double bestPre = 0, bestDec = 0;
             for (int r = 0; r < reps; r++) {
-                Session s = j.newSession(prompt + gen + 16);
+                Session s = j.newSession(prompt + gen + 16, kvType);
                 long a = System.nanoTime();
                 float[] logits = s.evaluate(ids);
                 int tok = Sampler.argmax(logits, 0, v);
@@ -73,7 +77,8 @@ final class BenchCommand implements Callable<Integer> {
             o.put("prefill_tok_s", Math.round(bestPre * 100) / 100.0);
             o.put("decode_tok_s", Math.round(bestDec * 100) / 100.0);
             o.put("weight_bytes", weightBytes);
-            o.put("kv_cache_bytes", j.config().kvCacheBytes(prompt + gen + 16, 4));
+            o.put("kv_type", kvType.toString());
+            o.put("kv_cache_bytes", j.config().kvCacheBytes(prompt + gen + 16, kvType.bytes()));
             o.put("mamba_state_bytes", j.config().mambaStateBytes());
             o.put("heap_used_bytes", rt.totalMemory() - rt.freeMemory());
             // what one decode step must read: every weight once, except the embedding (one row, unless it is also the
@@ -91,7 +96,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 stepBytes += bytes;
             }
-            stepBytes += cfg.kvCacheBytes(prompt + gen, 4) + 2 * cfg.mambaStateBytes();
+            stepBytes += cfg.kvCacheBytes(prompt + gen, kvType.bytes()) + 2 * cfg.mambaStateBytes();
             double flopsTok = io.jamba4j.model.Flops.forwardPerToken(cfg, prompt);
             o.put("decode_bytes_per_token", stepBytes);
             o.put("decode_gb_s", Math.round(bestDec * stepBytes / 1e7) / 100.0);

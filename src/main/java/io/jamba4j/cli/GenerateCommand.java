@@ -4,6 +4,7 @@ import io.jamba4j.Jamba;
 import io.jamba4j.generate.GenerationResult;
 import io.jamba4j.generate.SamplingParams;
 import io.jamba4j.generate.Session;
+import io.jamba4j.model.KvType;
 import io.jamba4j.model.ModelException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,6 +28,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = {"-c", "--context"}, description = "Context size in tokens (default: prompt + max tokens, at most the model's max_position_embeddings).")
     Integer context;
 
+    @Option(names = "--kv-type", paramLabel = "f32|f16", converter = KvTypeConverter.class, defaultValue = "f32",
+            description = "KV cache element type: f32 (exact) or f16 (half the memory; default: ${DEFAULT-VALUE}).")
+    KvType kvType;
+
     @Override
     public Integer call() throws Exception {
         var simd = Main.simdCheck(main.noSimdCheck);
@@ -36,7 +41,7 @@ final class GenerateCommand implements Callable<Integer> {
             int[] ids = j.tokenizer().encode(prompt, true);
             if (ids.length == 0) throw new ModelException("the prompt is empty and the tokenizer adds no BOS token");
             int ctx = context != null ? context : (int) Math.min((long) ids.length + params.maxTokens(), j.config().maxPositionEmbeddings);
-            Session s = j.newSession(Math.max(1, ctx));
+            Session s = j.newSession(Math.max(1, ctx), kvType);
             System.out.print(prompt);
             System.out.flush();
             GenerationResult r = s.generate(ids, params, (id, text) -> {

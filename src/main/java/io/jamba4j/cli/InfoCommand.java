@@ -2,7 +2,9 @@ package io.jamba4j.cli;
 
 import io.jamba4j.Jamba;
 import io.jamba4j.model.JambaConfig;
+import io.jamba4j.model.KvType;
 import io.jamba4j.model.LayerSpec;
+import io.jamba4j.model.ModelException;
 import io.jamba4j.tensor.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,8 +25,12 @@ final class InfoCommand implements Callable<Integer> {
     @Option(names = "--context", description = "Context length for the cache estimate (default: ${DEFAULT-VALUE}).", defaultValue = "4096")
     long context;
 
-    @Option(names = "--kv-bytes", description = "Bytes per KV-cache element (4 = F32, 2 = F16; default: ${DEFAULT-VALUE}).", defaultValue = "4")
-    int kvBytes;
+    @Option(names = "--kv-type", paramLabel = "f32|f16", converter = KvTypeConverter.class, defaultValue = "f32",
+            description = "KV cache element type for the estimate (default: ${DEFAULT-VALUE}).")
+    KvType kvType;
+
+    @Option(names = "--kv-bytes", hidden = true, description = "Bytes per KV-cache element, 4 or 2 (the older spelling of --kv-type).")
+    Integer kvBytes;
 
     @Override
     public Integer call() throws Exception {
@@ -72,10 +78,19 @@ final class InfoCommand implements Callable<Integer> {
     }
 
     private void cache(JambaConfig c) {
-        long kv = c.kvCacheBytes(context, kvBytes);
+        KvType type = kvType;
+        if (kvBytes != null) {
+            type = switch (kvBytes) {
+                case 4 -> KvType.F32;
+                case 2 -> KvType.F16;
+                default -> throw new ModelException("--kv-bytes must be 4 (f32) or 2 (f16), got " + kvBytes);
+            };
+        }
+        int elementBytes = type.bytes();
+        long kv = c.kvCacheBytes(context, elementBytes);
         long mamba = c.mambaStateBytes();
-        System.out.printf("cache:      %s for --context %d = KV %s (%d attention layers × 2 × %d KV heads × %d × %d B per token) + Mamba state %s (constant)%n",
-                bytes(kv + mamba), context, bytes(kv), c.numAttentionLayers(), c.numKeyValueHeads, c.headDim(), kvBytes, bytes(mamba));
+        System.out.printf("cache:      %s for --context %d = KV %s in %s (%d attention layers × 2 × %d KV heads × %d × %d B per token) + Mamba state %s (constant)%n",
+                bytes(kv + mamba), context, bytes(kv), type, c.numAttentionLayers(), c.numKeyValueHeads, c.headDim(), elementBytes, bytes(mamba));
     }
 
     static String bytes(long b) {

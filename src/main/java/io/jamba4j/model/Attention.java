@@ -1,5 +1,6 @@
 package io.jamba4j.model;
 
+import io.jamba4j.kernels.FlashAttention;
 import io.jamba4j.kernels.GradKernels;
 import io.jamba4j.kernels.MatMul;
 import io.jamba4j.kernels.VectorOps;
@@ -10,6 +11,8 @@ import io.jamba4j.train.Gradients;
  * Causal grouped-query self-attention with no positional encoding (spec §4.3).
  * q = a·W_qᵀ, k = a·W_kᵀ, v = a·W_vᵀ; query head h reads KV head h / (n_h / n_kv);
  * P = softmax(q·kᵀ / sqrt(d_h)) over cached and new positions τ ≤ p; out = concat_h(P·v)·W_oᵀ. No biases.
+ * Inference stores k and v in the cache (F32, or F16 rounded on store) and evaluates P·v block by block with an online
+ * softmax ({@link FlashAttention}); training keeps its own straightforward loops below.
  */
 public final class Attention implements Mixer {
     final Tensor qProj; // [n_h·d_h, H]
@@ -39,27 +42,20 @@ public final class Attention implements Mixer {
         int kvDim = nKvHeads * headDim;
         float[] q = ws.get(Workspace.Slot.Q, T * qDim);
         float[] att = ws.get(Workspace.Slot.ATT, T * qDim);
-        // new keys and values go straight into the cache rows position .. position+T-1
         MatMul.matmul(qProj, a, 0, T, q, 0);
-        MatMul.matmul(kProj, a, 0, T, kv.k, position * kvDim);
-        MatMul.matmul(vProj, a, 0, T, kv.v, position * kvDim);
-
-        int group = nHeads / nKvHeads;
-        float[] scores = ws.get(Workspace.Slot.SCORES, position + T);
-        for (int t = 0; t < T; t++) {
-            int len = position + t + 1; // causal: positions 0 .. position+t
-            for (int h = 0; h < nHeads; h++) {
-                int qOff = t * qDim + h * headDim;
-                int kvHead = h / group;
-                for (int tau = 0; tau < len; tau++) {
-                    scores[tau] = VectorOps.dot(q, qOff, kv.k, tau * kvDim + kvHead * headDim, headDim) * scale;
-                }
-                VectorOps.softmax(scores, 0, len);
-                java.util.Arrays.fill(att, qOff, qOff + headDim, 0f);
-                for (int tau = 0; tau < len; tau++) {
-                    VectorOps.axpy(scores[tau], kv.v, tau * kvDim + kvHead * headDim, att, qOff, headDim);
-                }
-            }
+        // the new keys and values become cache rows position .. position+T-1
+        if (kv.type == KvType.F32) {
+            MatMul.matmul(kProj, a, 0, T, kv.k, position * kvDim);
+            MatMul.matmul(vProj, a, 0, T, kv.v, position * kvDim);
+            FlashAttention.attend(q, att, T, position, nHeads, nKvHeads, headDim, scale, kv.k, kv.v, true);
+        } else {
+            float[] k = ws.get(Workspace.Slot.K, T * kvDim);
+            float[] v = ws.get(Workspace.Slot.V, T * kvDim);
+            MatMul.matmul(kProj, a, 0, T, k, 0);
+            MatMul.matmul(vProj, a, 0, T, v, 0);
+            VectorOps.floatToHalf(k, 0, kv.kHalf, position * kvDim, T * kvDim);
+            VectorOps.floatToHalf(v, 0, kv.vHalf, position * kvDim, T * kvDim);
+            FlashAttention.attend(q, att, T, position, nHeads, nKvHeads, headDim, scale, kv.kHalf, kv.vHalf, true);
         }
         MatMul.matmul(oProj, att, 0, T, out, 0);
     }

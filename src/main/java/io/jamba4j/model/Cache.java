@@ -9,20 +9,39 @@ public final class Cache {
     /** Cached state of one layer. */
     public sealed interface LayerCache permits KV, MambaState {}
 
-    /** K and V rows of n_kv·d_h floats for each cached position, position-major. */
+    /**
+     * K and V rows of n_kv·d_h elements for each cached position, position-major: floats in {@link #k}/{@link #v}
+     * (F32) or binary16 bits in {@link #kHalf}/{@link #vHalf} (F16); the other pair is null.
+     */
     public static final class KV implements LayerCache {
+        public final KvType type;
         public final float[] k;
         public final float[] v;
+        public final short[] kHalf;
+        public final short[] vHalf;
         final int rowSize;
 
-        KV(int capacity, int rowSize) {
+        KV(int capacity, int rowSize, KvType type) {
             long n = (long) capacity * rowSize;
             if (n > Integer.MAX_VALUE - 16) {
-                throw new ModelException("KV cache of " + capacity + " tokens × " + rowSize + " floats does not fit one array");
+                throw new ModelException("KV cache of " + capacity + " tokens × " + rowSize + " elements does not fit one array");
             }
-            this.k = new float[(int) n];
-            this.v = new float[(int) n];
+            this.type = type;
+            this.k = type == KvType.F32 ? new float[(int) n] : null;
+            this.v = type == KvType.F32 ? new float[(int) n] : null;
+            this.kHalf = type == KvType.F16 ? new short[(int) n] : null;
+            this.vHalf = type == KvType.F16 ? new short[(int) n] : null;
             this.rowSize = rowSize;
+        }
+
+        /** Elements per row (n_kv·d_h). */
+        public int rowSize() {
+            return rowSize;
+        }
+
+        /** Bytes held by K and V. */
+        public long bytes() {
+            return type == KvType.F32 ? 4L * (k.length + v.length) : 2L * (kHalf.length + vHalf.length);
         }
     }
 
@@ -39,15 +58,23 @@ public final class Cache {
 
     private final LayerCache[] layers;
     private final int capacity;
+    private final KvType kvType;
     private int position;
 
+    /** A cache for {@code capacity} tokens with an F32 KV cache. */
     public Cache(JambaConfig config, int capacity) {
+        this(config, capacity, KvType.F32);
+    }
+
+    /** A cache for {@code capacity} tokens whose attention layers store K and V as {@code kvType}. */
+    public Cache(JambaConfig config, int capacity, KvType kvType) {
         if (capacity <= 0) throw new ModelException("context size must be positive, got " + capacity);
         this.capacity = capacity;
+        this.kvType = kvType;
         layers = new LayerCache[config.numHiddenLayers];
         for (LayerSpec l : config.layers()) {
             layers[l.index()] = l.isAttention()
-                    ? new KV(capacity, config.numKeyValueHeads * config.headDim())
+                    ? new KV(capacity, config.numKeyValueHeads * config.headDim(), kvType)
                     : new MambaState(config.mambaDConv, config.mambaInner(), config.mambaDState);
         }
     }
@@ -60,6 +87,11 @@ public final class Cache {
     /** Maximum number of tokens this cache can hold. */
     public int capacity() {
         return capacity;
+    }
+
+    /** Element type of the attention layers' K and V. */
+    public KvType kvType() {
+        return kvType;
     }
 
     public int remaining() {
@@ -89,7 +121,7 @@ public final class Cache {
     public long bytes() {
         long b = 0;
         for (LayerCache c : layers) {
-            if (c instanceof KV kv) b += 4L * (kv.k.length + kv.v.length);
+            if (c instanceof KV kv) b += kv.bytes();
             else if (c instanceof MambaState m) b += 4L * (m.conv.length + m.ssm.length);
         }
         return b;

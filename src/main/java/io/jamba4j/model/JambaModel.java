@@ -41,6 +41,11 @@ public final class JambaModel {
         return new Cache(config, contextSize);
     }
 
+    /** A fresh per-sequence cache able to hold {@code contextSize} tokens, with K and V stored as {@code kvType}. */
+    public Cache newCache(int contextSize, KvType kvType) {
+        return new Cache(config, contextSize, kvType);
+    }
+
     /**
      * Feeds {@code T} tokens ({@code tokens[off .. off+T)}) after what {@code cache} holds and advances the cache.
      * Logits: if {@code allRows}, T rows of V floats (row t = distribution of the token after tokens[off+t]) are

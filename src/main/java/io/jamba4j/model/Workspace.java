@@ -8,7 +8,7 @@ import java.util.EnumMap;
  */
 public final class Workspace {
     /** What a buffer is for; each block takes the slots it needs. */
-    public enum Slot { HIDDEN, NORMED, MIX_OUT, FFN_OUT, Q, K, V, ATT, SCORES, XZ, U, P, DT, Y, GATE, UP, ACT, ROUTER, GATHER, EXPERT_OUT, LOGITS,
+    public enum Slot { HIDDEN, NORMED, MIX_OUT, FFN_OUT, Q, K, V, ATT, XZ, U, P, DT, Y, GATE, UP, ACT, ROUTER, GATHER, EXPERT_OUT, LOGITS,
         EXPERT_IDS, EXPERT_WEIGHTS, EXPERT_ROWS, EXPERT_ROW_WEIGHTS }
 
     private final EnumMap<Slot, float[]> buffers = new EnumMap<>(Slot.class);
@@ -21,6 +21,14 @@ public final class Workspace {
             b = new float[n];
             buffers.put(slot, b);
         }
+        return b;
+    }
+
+    /** Bytes held by all buffers. */
+    public long bytes() {
+        long b = 0;
+        for (float[] f : buffers.values()) b += 4L * f.length;
+        for (int[] i : intBuffers.values()) b += 4L * i.length;
         return b;
     }
 

@@ -52,11 +52,39 @@ class CliTest {
     }
 
     @Test
+    void f16KvCacheOnGenerateBenchAndLogits(@TempDir Path tmp) throws Exception {
+        String m = fixture("B-hybrid-moe", "model.gguf");
+        Run gen = run("generate", "--no-simd-check", "-m", m, "-p", "The sea", "-n", "6", "--seed", "3", "--kv-type", "f16");
+        assertEquals(0, gen.code(), gen.err());
+        assertTrue(gen.out().startsWith("The sea"), gen.out());
+        Run bench = run("bench", "--no-simd-check", "-m", m, "--prompt", "40", "--gen", "4", "--reps", "1", "--kv-type", "f16");
+        assertEquals(0, bench.code(), bench.err());
+        var o = new ObjectMapper().readTree(bench.out());
+        assertEquals("f16", o.get("kv_type").asText());
+        assertEquals(2 * 2 * 2 * 8 * 2 * (40 + 4 + 16), o.get("kv_cache_bytes").asLong()); // 2 layers × K,V × 2 heads × 8 × 2 B
+        Path ids = tmp.resolve("ids.json");
+        Files.writeString(ids, "[1, 5, 9, 17]");
+        Run lg = run("logits", "-m", m, "--ids", ids.toString(), "--out", tmp.resolve("o").toString(), "--greedy", "2", "--kv-type", "f16");
+        assertEquals(0, lg.code(), lg.err());
+        assertTrue(Files.exists(tmp.resolve("o/gen_logprobs.npy")));
+        Run bad = run("generate", "--no-simd-check", "-m", m, "-p", "x", "--kv-type", "q8");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("f32 or f16"), bad.err());
+    }
+
+    @Test
     void infoOnAConfigAloneShowsThePublishedJambaNumbers() {
-        Run r = run("info", "--config", java.nio.file.Path.of("configs/jamba-v0.1.json").toAbsolutePath().toString(), "--context", "262144", "--kv-bytes", "2");
+        String config = java.nio.file.Path.of("configs/jamba-v0.1.json").toAbsolutePath().toString();
+        Run r = run("info", "--config", config, "--context", "262144", "--kv-type", "f16");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("51,570,323,328 total, 12,110,311,296 active"), r.out());
-        assertTrue(r.out().contains("KV 4.00 GiB") && r.out().contains("Mamba state 16.6 MiB"), r.out());
+        assertTrue(r.out().contains("KV 4.00 GiB in f16") && r.out().contains("Mamba state 16.6 MiB"), r.out());
+        Run f32 = run("info", "--config", config, "--context", "262144");
+        assertEquals(0, f32.code(), f32.err());
+        assertTrue(f32.out().contains("KV 8.00 GiB in f32"), f32.out());
+        Run legacy = run("info", "--config", config, "--context", "262144", "--kv-bytes", "2");
+        assertTrue(legacy.out().contains("KV 4.00 GiB in f16"), legacy.out());
+        assertNotEquals(0, run("info", "--config", config, "--kv-type", "q4").code());
     }
 
     @Test
