@@ -34,6 +34,9 @@ final class BenchCommand implements Callable<Integer> {
     int vocabRange;
     @Option(names = "--probe", description = "Also measure this machine's fp32 FMA peak and memory read bandwidth (adds ~10 s).")
     boolean probe;
+    @Option(names = "--fill", defaultValue = "0", description = {"Decode at a long context without paying for its prefill: marks N",
+            "positions as cached (zero K/V rows) before the prompt, so prefill and decode attend over N more keys (default: 0)."})
+    int fill;
     @Option(names = "--kv-type", paramLabel = "f32|f16", converter = KvTypeConverter.class, defaultValue = "f32",
             description = "KV cache element type: f32 (exact) or f16 (half the memory; default: ${DEFAULT-VALUE}).")
     KvType kvType;
@@ -55,7 +58,8 @@ final class BenchCommand implements Callable<Integer> {
             }
             double bestPre = 0, bestDec = 0;
             for (int r = 0; r < reps; r++) {
-                Session s = j.newSession(prompt + gen + 16, kvType);
+                Session s = j.newSession(fill + prompt + gen + 16, kvType);
+                if (fill > 0) s.cache().skipPositions(fill);
                 long a = System.nanoTime();
                 float[] logits = s.evaluate(ids);
                 int tok = Sampler.argmax(logits, 0, v);
@@ -78,7 +82,8 @@ final class BenchCommand implements Callable<Integer> {
             o.put("decode_tok_s", Math.round(bestDec * 100) / 100.0);
             o.put("weight_bytes", weightBytes);
             o.put("kv_type", kvType.toString());
-            o.put("kv_cache_bytes", j.config().kvCacheBytes(prompt + gen + 16, kvType.bytes()));
+            o.put("context_fill", fill);
+            o.put("kv_cache_bytes", j.config().kvCacheBytes(fill + prompt + gen + 16, kvType.bytes()));
             o.put("mamba_state_bytes", j.config().mambaStateBytes());
             o.put("heap_used_bytes", rt.totalMemory() - rt.freeMemory());
             // what one decode step must read: every weight once, except the embedding (one row, unless it is also the
@@ -96,7 +101,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 stepBytes += bytes;
             }
-            stepBytes += cfg.kvCacheBytes(prompt + gen, kvType.bytes()) + 2 * cfg.mambaStateBytes();
+            stepBytes += cfg.kvCacheBytes(fill + prompt + gen, kvType.bytes()) + 2 * cfg.mambaStateBytes();
             double flopsTok = io.jamba4j.model.Flops.forwardPerToken(cfg, prompt);
             o.put("decode_bytes_per_token", stepBytes);
             o.put("decode_gb_s", Math.round(bestDec * stepBytes / 1e7) / 100.0);

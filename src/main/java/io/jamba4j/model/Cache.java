@@ -106,6 +106,18 @@ public final class Cache {
         return layers[i];
     }
 
+    /**
+     * For speed measurements at a given context length ({@code jamba bench --fill}): marks {@code tokens} more
+     * positions as cached without computing them. Their K/V rows keep whatever they hold (zeros in a fresh cache) and
+     * the Mamba state is unchanged, so what follows is not a model's continuation of any text — only its cost is real.
+     */
+    public void skipPositions(int tokens) {
+        if (tokens < 0 || tokens > remaining()) {
+            throw new IllegalArgumentException("cannot skip " + tokens + " positions: " + remaining() + " of " + capacity + " remain");
+        }
+        advance(tokens);
+    }
+
     /** Forgets everything: the next token is position 0 of a fresh sequence. */
     public void reset() {
         position = 0;
