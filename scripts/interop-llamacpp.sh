@@ -16,6 +16,7 @@
 #     ~1e-6 — until a last-bit difference flips one Q8_K rounding somewhere, after which rows differ by ~1e-2. The
 #     tiny random model does the same against itself: jamba4j with -XX:UseAVX=2 vs AVX-512 (same k-quant sums, other
 #     float kernels differing in the last bit) shows the same ~1e-2 jumps. 0.05 (as for Q4_0) bounds that.
+#  7. the bundled default model -> F32 GGUF -> llama.cpp's log-probs on a 64-token English prompt == `jamba logits` (1e-3)
 # llama.cpp comes prebuilt in the npm package node-llama-cpp, installed once into .cache/llama (git-ignored).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -79,6 +80,16 @@ node -e 'const r=[1]; let x=7; for (let i=0;i<63;i++){ x=(x*1103515245+12345)>>>
 ref "$work/trained.gguf" "$work/ids64.json" "$work/trained-llama" --gen 8
 ./jamba logits --model "$work/run/checkpoint-30" --ids "$work/ids64.json" --out "$work/trained-jamba" --greedy 8 --no-simd-check
 node scripts/compare-logprobs.mjs "$work/trained-jamba" "$work/trained-llama" 1e-3 || fail=1
+
+# 7. the bundled default model (models/default, BF16 safetensors) -> F32 GGUF -> llama.cpp's log-probs on a 64-token
+#    English prompt == `jamba logits` on the HF directory (1e-3; BF16 -> F32 is exact, so only summation order differs)
+./jamba convert models/default --to gguf --type F32 --out "$work/default.gguf" --no-simd-check
+./jamba tokenize --tokenizer models/default --add-special --text "A list is a mutable sequence of values. The sea and the shore keep their state while the interpreter reads each line of the program, and a function returns the value of its last expression to the caller, who may print it, store it in a dictionary, or pass it on to another function that sorts the list in place." \
+    --no-simd-check > "$work/default-ids.json"
+node -e 'const a=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")); if (a.length < 64) { console.error("prompt has only " + a.length + " tokens"); process.exit(1); } console.log(JSON.stringify(a.slice(0, 64)))' "$work/default-ids.json" > "$work/default-ids64.json"
+ref "$work/default.gguf" "$work/default-ids64.json" "$work/default-llama" --gen 8
+./jamba logits --ids "$work/default-ids64.json" --out "$work/default-jamba" --greedy 8 --no-simd-check
+node scripts/compare-logprobs.mjs "$work/default-jamba" "$work/default-llama" 1e-3 || fail=1
 
 if [ "$fail" != 0 ]; then
     echo "interop: FAILED" >&2
