@@ -67,8 +67,14 @@ final class BenchReportCommand implements Callable<Integer> {
         }
         JsonNode any = rows.stream().map(r -> r.jamba).filter(x -> x != null).findFirst().orElse(null);
         if (any != null && any.has("fma_peak_gflop_s")) {
-            md.append(String.format(Locale.ROOT, "Measured in the same run: fp32 FMA peak **%.1f GFLOP/s**, memory read bandwidth **%.2f GB/s** (%d threads).%n%n",
-                    any.get("fma_peak_gflop_s").asDouble(), any.get("bandwidth_gb_s").asDouble(), any.path("threads").asInt()));
+            var probed = rows.stream().map(r -> r.jamba).filter(x -> x != null && x.has("fma_peak_gflop_s")).toList();
+            double pMin = probed.stream().mapToDouble(x -> x.get("fma_peak_gflop_s").asDouble()).min().orElse(0);
+            double pMax = probed.stream().mapToDouble(x -> x.get("fma_peak_gflop_s").asDouble()).max().orElse(0);
+            double bMin = probed.stream().mapToDouble(x -> x.get("bandwidth_gb_s").asDouble()).min().orElse(0);
+            double bMax = probed.stream().mapToDouble(x -> x.get("bandwidth_gb_s").asDouble()).max().orElse(0);
+            md.append(String.format(Locale.ROOT, "Measured in the same run (`jamba bench --probe`, once per row, %d threads): fp32 FMA peak "
+                    + "**%.1f–%.1f GFLOP/s**, memory read bandwidth **%.1f–%.1f GB/s**; each row's fractions use its own probe.%n%n",
+                    any.path("threads").asInt(), pMin, pMax, bMin, bMax));
             md.append(String.format(Locale.ROOT, "Prompt %d, decode %d tokens.%n%n", any.path("prompt").asInt(), any.path("gen").asInt()));
         }
         md.append("| weights | prefill tok/s jamba4j | llama.cpp | ratio | decode tok/s jamba4j | llama.cpp | ratio | decode GB/s (jamba4j, % of bandwidth) | prefill GFLOP/s (jamba4j, % of peak) |\n");
