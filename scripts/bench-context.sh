@@ -33,7 +33,8 @@ n=1024
 while [ "$n" -le "$max" ]; do
     for name in bench-small bench-small-attention; do
         echo "bench-context: $name at $n" >&2
-        ./jamba bench --model "$models/$name-q8_0.gguf" --fill "$n" --prompt 16 --gen 32 --reps 2 --kv-type f16 \
+        # N − 64 filled positions + 16 prompt + 32 decoded (+16 spare) = a context of N
+        ./jamba bench --model "$models/$name-q8_0.gguf" --fill $((n - 64)) --prompt 16 --gen 32 --reps 2 --kv-type f16 \
             --threads "$threads" --probe --no-simd-check >> "$res"
         tail -1 "$res" >&2
     done
