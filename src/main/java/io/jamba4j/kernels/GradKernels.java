@@ -115,11 +115,11 @@ public final class GradKernels {
                         int n = p * NR, cols = Math.min(NR, N - n);
                         int ci = cOff + m * N + n;
                         if (direct && cols == NR) {
-                            tileDirect(a, a0, sm, sk, bp, p * KC * NR, kc, c, ci, N);
+                            tile(a, a0, sm, sk, bp, p * KC * NR, kc, c, ci, N);
                         } else {
                             if (direct) packA(a, a0, sm, sk, rows, kc, sc.ap);
                             java.util.Arrays.fill(sc.ct, 0f);
-                            tile(sc.ap, bp, p * KC * NR, kc, sc.ct, 0, NR);
+                            tile(sc.ap, 0, 1, MR, bp, p * KC * NR, kc, sc.ct, 0, NR);
                             for (int r = 0; r < rows; r++) {
                                 for (int j = 0; j < cols; j++) c[ci + r * N + j] += sc.ct[r * NR + j];
                             }
@@ -158,39 +158,11 @@ public final class GradKernels {
         }
     }
 
-    /** C[r][0..NR) += Σ_k ap[k][r] · bp[bo + k·NR ..] for the MR rows of C at ci (row stride ldc). */
-    private static void tile(float[] ap, float[] bp, int bo, int kc, float[] c, int ci, int ldc) {
-        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F), c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
-        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F), c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
-        FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F), c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
-        for (int k = 0; k < kc; k++) {
-            FloatVector b0 = FloatVector.fromArray(F, bp, bo + k * NR), b1 = FloatVector.fromArray(F, bp, bo + k * NR + L);
-            int ai = k * MR;
-            FloatVector x = FloatVector.broadcast(F, ap[ai]);
-            c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
-            x = FloatVector.broadcast(F, ap[ai + 1]);
-            c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
-            x = FloatVector.broadcast(F, ap[ai + 2]);
-            c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
-            x = FloatVector.broadcast(F, ap[ai + 3]);
-            c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
-            x = FloatVector.broadcast(F, ap[ai + 4]);
-            c40 = b0.fma(x, c40); c41 = b1.fma(x, c41);
-            x = FloatVector.broadcast(F, ap[ai + 5]);
-            c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
-        }
-        // no helper taking vectors here: C2 would box the accumulators if it did not inline it
-        int r0 = ci, r1 = ci + ldc, r2 = ci + 2 * ldc, r3 = ci + 3 * ldc, r4 = ci + 4 * ldc, r5 = ci + 5 * ldc;
-        c00.add(FloatVector.fromArray(F, c, r0)).intoArray(c, r0); c01.add(FloatVector.fromArray(F, c, r0 + L)).intoArray(c, r0 + L);
-        c10.add(FloatVector.fromArray(F, c, r1)).intoArray(c, r1); c11.add(FloatVector.fromArray(F, c, r1 + L)).intoArray(c, r1 + L);
-        c20.add(FloatVector.fromArray(F, c, r2)).intoArray(c, r2); c21.add(FloatVector.fromArray(F, c, r2 + L)).intoArray(c, r2 + L);
-        c30.add(FloatVector.fromArray(F, c, r3)).intoArray(c, r3); c31.add(FloatVector.fromArray(F, c, r3 + L)).intoArray(c, r3 + L);
-        c40.add(FloatVector.fromArray(F, c, r4)).intoArray(c, r4); c41.add(FloatVector.fromArray(F, c, r4 + L)).intoArray(c, r4 + L);
-        c50.add(FloatVector.fromArray(F, c, r5)).intoArray(c, r5); c51.add(FloatVector.fromArray(F, c, r5 + L)).intoArray(c, r5 + L);
-    }
-
-    /** {@link #tile} reading A(r, k) = a[a0 + r·sm + k·sk] in place (full row tiles: no packing). */
-    private static void tileDirect(float[] a, int a0, int sm, int sk, float[] bp, int bo, int kc, float[] c, int ci, int ldc) {
+    /**
+     * C[r][0..NR) += Σ_k A(r, k) · bp[bo + k·NR ..] for the MR rows of C at ci (row stride ldc), with A(r, k) =
+     * a[a0 + r·sm + k·sk]: read in place for full row tiles, or from a pack ([k][MR]: sm = 1, sk = MR) for edge tiles.
+     */
+    private static void tile(float[] a, int a0, int sm, int sk, float[] bp, int bo, int kc, float[] c, int ci, int ldc) {
         FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F), c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
         FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F), c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
         FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F), c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
@@ -260,9 +232,9 @@ public final class GradKernels {
         return r;
     }
 
-    /** σ(v) = 1 / (1 + e^(−v)). */
+    /** σ(v) = 1 / (1 + e^(−v)), with {@link SelectiveScan#exp(float)} (the scalar twin of the SIMD kernels' lanes). */
     public static float sigmoid(float v) {
-        return 1f / (1f + (float) Math.exp(-v));
+        return 1f / (1f + SelectiveScan.exp(-v));
     }
 
     /** d SiLU(v) / dv = σ(v)·(1 + v·(1 − σ(v))). */
@@ -325,9 +297,9 @@ public final class GradKernels {
                 d.mul(FloatVector.fromArray(F, y, o + c)).mul(grad).intoArray(dz, zo + c);
             }
             for (; c < din; c++) {
-                float g = z[zo + c], sig = 1f / (1f + SelectiveScan.exp(-g)), d = dOut[o + c];
-                dy[o + c] = d * (g * sig);
-                dz[zo + c] = d * y[o + c] * (sig * (1f + g * (1f - sig)));
+                float g = z[zo + c], d = dOut[o + c];
+                dy[o + c] = d * (g * sigmoid(g));
+                dz[zo + c] = d * y[o + c] * siluGrad(g);
             }
         }
     }
@@ -343,9 +315,9 @@ public final class GradKernels {
             d.mul(FloatVector.fromArray(F, up, i)).mul(sig.mul(g.mul(sig.neg().add(1f)).add(1f))).intoArray(dGate, i);
         }
         for (; i < n; i++) {
-            float g = gate[i], sig = 1f / (1f + SelectiveScan.exp(-g));
-            dUp[i] = dAct[i] * (g * sig);
-            dGate[i] = dAct[i] * up[i] * (sig * (1f + g * (1f - sig)));
+            float g = gate[i];
+            dUp[i] = dAct[i] * (g * sigmoid(g));
+            dGate[i] = dAct[i] * up[i] * siluGrad(g);
         }
     }
 
@@ -358,7 +330,7 @@ public final class GradKernels {
             sig = sig.blend(1f, x.compare(VectorOperators.GT, 20f));
             FloatVector.fromArray(F, dDelta, i).mul(sig).intoArray(out, i);
         }
-        for (; i < n; i++) out[i] = dDelta[i] * (v[i] > 20f ? 1f : 1f / (1f + SelectiveScan.exp(-v[i])));
+        for (; i < n; i++) out[i] = dDelta[i] * softplusGrad(v[i]);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -421,8 +393,7 @@ public final class GradKernels {
                 }
             }
             for (; c < din; c++) {
-                float v = pre[o + c], sig = 1f / (1f + SelectiveScan.exp(-v));
-                float dc = du[o + c] * (sig * (1f + v * (1f - sig)));
+                float dc = du[o + c] * siluGrad(pre[o + c]);
                 if (db != null) db[c] += dc;
                 for (int j = 0; j < k; j++) {
                     int ti = t - (k - 1) + j;
