@@ -6,7 +6,6 @@ import io.jamba4j.Jamba;
 import io.jamba4j.generate.Sampler;
 import io.jamba4j.generate.Session;
 import io.jamba4j.kernels.Parallel;
-import io.jamba4j.model.KvType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -37,9 +36,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--fill", defaultValue = "0", description = {"Decode at a long context without paying for its prefill: marks N",
             "positions as cached (zero K/V rows) before the prompt, so prefill and decode attend over N more keys (default: 0)."})
     int fill;
-    @Option(names = "--kv-type", paramLabel = "f32|f16", converter = KvTypeConverter.class, defaultValue = "f32",
-            description = "KV cache element type: f32 (exact) or f16 (half the memory; default: ${DEFAULT-VALUE}).")
-    KvType kvType;
+    @Mixin
+    KvTypeOption kv;
 
     @Override
     public Integer call() throws Exception {
@@ -56,9 +54,10 @@ final class BenchCommand implements Callable<Integer> {
                 seed = (seed * 1103515245L + 12345L) & 0xFFFFFFFFL;
                 ids[i] = 3 + (int) Math.floor(seed / 4294967296.0 * Math.min(vocabRange, v - 3));
             }
+            int context = fill + prompt + gen + 16;
             double bestPre = 0, bestDec = 0;
             for (int r = 0; r < reps; r++) {
-                Session s = j.newSession(fill + prompt + gen + 16, kvType);
+                Session s = j.newSession(context, kv.type);
                 if (fill > 0) s.cache().skipPositions(fill);
                 long a = System.nanoTime();
                 float[] logits = s.evaluate(ids);
@@ -81,9 +80,9 @@ final class BenchCommand implements Callable<Integer> {
             o.put("prefill_tok_s", Math.round(bestPre * 100) / 100.0);
             o.put("decode_tok_s", Math.round(bestDec * 100) / 100.0);
             o.put("weight_bytes", weightBytes);
-            o.put("kv_type", kvType.toString());
+            o.put("kv_type", kv.type.toString());
             o.put("context_fill", fill);
-            o.put("kv_cache_bytes", j.config().kvCacheBytes(fill + prompt + gen + 16, kvType.bytes()));
+            o.put("kv_cache_bytes", j.config().kvCacheBytes(context, kv.type.bytes()));
             o.put("mamba_state_bytes", j.config().mambaStateBytes());
             o.put("heap_used_bytes", rt.totalMemory() - rt.freeMemory());
             // what one decode step must read: every weight once, except the embedding (one row, unless it is also the
@@ -101,7 +100,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 stepBytes += bytes;
             }
-            stepBytes += cfg.kvCacheBytes(fill + prompt + gen, kvType.bytes()) + 2 * cfg.mambaStateBytes();
+            stepBytes += cfg.kvCacheBytes(fill + prompt + gen, kv.type.bytes()) + 2 * cfg.mambaStateBytes();
             double flopsTok = io.jamba4j.model.Flops.forwardPerToken(cfg, prompt);
             o.put("decode_bytes_per_token", stepBytes);
             o.put("decode_gb_s", Math.round(bestDec * stepBytes / 1e7) / 100.0);

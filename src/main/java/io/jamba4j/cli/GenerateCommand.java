@@ -4,7 +4,6 @@ import io.jamba4j.Jamba;
 import io.jamba4j.generate.GenerationResult;
 import io.jamba4j.generate.SamplingParams;
 import io.jamba4j.generate.Session;
-import io.jamba4j.model.KvType;
 import io.jamba4j.model.ModelException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,9 +27,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = {"-c", "--context"}, description = "Context size in tokens (default: prompt + max tokens, at most the model's max_position_embeddings).")
     Integer context;
 
-    @Option(names = "--kv-type", paramLabel = "f32|f16", converter = KvTypeConverter.class, defaultValue = "f32",
-            description = "KV cache element type: f32 (exact) or f16 (half the memory; default: ${DEFAULT-VALUE}).")
-    KvType kvType;
+    @Mixin
+    KvTypeOption kv;
 
     @Override
     public Integer call() throws Exception {
@@ -41,7 +39,7 @@ final class GenerateCommand implements Callable<Integer> {
             int[] ids = j.tokenizer().encode(prompt, true);
             if (ids.length == 0) throw new ModelException("the prompt is empty and the tokenizer adds no BOS token");
             int ctx = context != null ? context : (int) Math.min((long) ids.length + params.maxTokens(), j.config().maxPositionEmbeddings);
-            Session s = j.newSession(Math.max(1, ctx), kvType);
+            Session s = j.newSession(Math.max(1, ctx), kv.type);
             System.out.print(prompt);
             System.out.flush();
             GenerationResult r = s.generate(ids, params, (id, text) -> {

@@ -6,7 +6,6 @@ import io.jamba4j.Jamba;
 import io.jamba4j.format.Npy;
 import io.jamba4j.generate.Sampler;
 import io.jamba4j.generate.Session;
-import io.jamba4j.model.KvType;
 import io.jamba4j.model.ModelException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,16 +33,15 @@ final class LogitsCommand implements Callable<Integer> {
     @Option(names = "--greedy", description = "Greedy decode steps after the prompt (default: ${DEFAULT-VALUE}).", defaultValue = "0")
     int greedy;
 
-    @Option(names = "--kv-type", paramLabel = "f32|f16", converter = KvTypeConverter.class, defaultValue = "f32",
-            description = "KV cache element type: f32 (exact) or f16 (half the memory; default: ${DEFAULT-VALUE}).")
-    KvType kvType;
+    @Mixin
+    KvTypeOption kv;
 
     @Override
     public Integer call() throws Exception {
         int[] ids = readIds(idsFile);
         try (Jamba j = model.load()) {
             int v = j.config().vocabSize;
-            Session s = j.newSession(ids.length + greedy, kvType);
+            Session s = j.newSession(ids.length + greedy, kv.type);
             float[] logits = s.evaluateAll(ids);
             Files.createDirectories(out);
             logSoftmaxRows(logits, ids.length, v);

@@ -70,25 +70,8 @@ public final class SelectiveScan {
 
     /** out[i] = e^x[i] for i in [0, n), the vector algorithm (for tests and benchmarks). */
     public static void exp(float[] x, float[] out, int n) {
-        FloatVector c5 = FloatVector.broadcast(F, P5), c4 = FloatVector.broadcast(F, P4), c3 = FloatVector.broadcast(F, P3);
-        FloatVector c2 = FloatVector.broadcast(F, P2), one = FloatVector.broadcast(F, 1f);
         int i = 0;
-        for (int up = n - L; i <= up; i += L) {
-            FloatVector v = FloatVector.fromArray(F, x, i);
-            VectorMask<Float> under = v.compare(VectorOperators.LT, EXP_MIN);
-            v = v.min(EXP_MAX);
-            FloatVector k = v.fma(LOG2E, ROUND).sub(ROUND);
-            FloatVector r = v.sub(k.mul(LN2_HI)).sub(k.mul(LN2_LO));
-            FloatVector p = r.fma(P7, P6);
-            p = p.fma(r, c5);
-            p = p.fma(r, c4);
-            p = p.fma(r, c3);
-            p = p.fma(r, c2);
-            p = p.fma(r, one);
-            p = p.fma(r, one);
-            FloatVector scale = ((IntVector) k.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            p.mul(scale).blend(0f, under).intoArray(out, i);
-        }
+        for (int up = n - L; i <= up; i += L) expV(FloatVector.fromArray(F, x, i)).intoArray(out, i);
         for (; i < n; i++) out[i] = exp(x[i]);
     }
 
