@@ -34,6 +34,38 @@ public final class SelectiveScan {
     static final float ROUND = 0x1.8p23f;                   // x + ROUND − ROUND rounds |x| < 2^22 to an integer
     static final float P2 = 1f / 2, P3 = 1f / 6, P4 = 1f / 24, P5 = 1f / 120, P6 = 1f / 720, P7 = 1f / 5040;
 
+    // natural logarithm of y ≥ 1 (the softplus' 1 + e^v): y = m·2^e with m in (√½, √2], log y = e·ln 2 + log m and
+    // log(1 + x) = x − x²/2 + x³·P(x) for x = m − 1, P of degree 8 (Cephes' logf minimax coefficients, ≤ 1 ulp). It is
+    // written with plain float operations, so that the vector loop and the scalar tail give the same bits whether the
+    // code runs interpreted or compiled (the Vector API's LOG is an intrinsic stub once compiled, Math.log before).
+    static final float SQRT2 = 1.41421356f;
+    static final float L0 = 3.3333331174e-1f, L1 = -2.4999993993e-1f, L2 = 2.0000714765e-1f, L3 = -1.6668057665e-1f;
+    static final float L4 = 1.4249322787e-1f, L5 = -1.2420140846e-1f, L6 = 1.1676998740e-1f, L7 = -1.1514610310e-1f;
+    static final float L8 = 7.0376836292e-2f;
+    static final float LN2_HEAD = 0.693359375f, LN2_TAIL = -2.12194440e-4f;
+
+    /** log(y) for y ≥ 1 (finite), with the algorithm of the softplus vector loop. */
+    static float log1Up(float y) {
+        int bits = Float.floatToRawIntBits(y);
+        float e = (bits >>> 23) - 127;
+        float m = Float.intBitsToFloat((bits & 0x7FFFFF) | 0x3F800000);
+        if (m > SQRT2) {
+            m = m * 0.5f;
+            e = e + 1f;
+        }
+        float x = m - 1f, z = x * x;
+        float q = Math.fma(x, L8, L7);
+        q = Math.fma(q, x, L6);
+        q = Math.fma(q, x, L5);
+        q = Math.fma(q, x, L4);
+        q = Math.fma(q, x, L3);
+        q = Math.fma(q, x, L2);
+        q = Math.fma(q, x, L1);
+        q = Math.fma(q, x, L0);
+        float yy = q * x * z + e * LN2_TAIL - z * 0.5f;
+        return x + yy + e * LN2_HEAD;
+    }
+
     /** e^x with the algorithm of the vector loops (used for the channel tails, and by tests). */
     public static float exp(float x) {
         if (x < EXP_MIN) return 0f;
@@ -180,6 +212,9 @@ public final class SelectiveScan {
      * log(1 + e^v) (the float sum rounded before the log, as C's {@code logf(1 + expf(v))}).
      */
     public static void softplusBias(float[] dt, int T, int din, float[] bias) {
+        FloatVector vL0 = FloatVector.broadcast(F, L0), vL1 = FloatVector.broadcast(F, L1), vL2 = FloatVector.broadcast(F, L2);
+        FloatVector vL3 = FloatVector.broadcast(F, L3), vL4 = FloatVector.broadcast(F, L4), vL5 = FloatVector.broadcast(F, L5);
+        FloatVector vL6 = FloatVector.broadcast(F, L6), vL7 = FloatVector.broadcast(F, L7), vL8 = FloatVector.broadcast(F, L8);
         FloatVector c5 = FloatVector.broadcast(F, P5), c4 = FloatVector.broadcast(F, P4), c3 = FloatVector.broadcast(F, P3);
         FloatVector c2 = FloatVector.broadcast(F, P2), one = FloatVector.broadcast(F, 1f);
         int cv = din / L * L;
@@ -201,11 +236,29 @@ public final class SelectiveScan {
                 p = p.fma(r, one);
                 FloatVector e = p.mul(((IntVector) kk.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
                         .blend(0f, w.compare(VectorOperators.LT, EXP_MIN));
-                e.add(1f).lanewise(VectorOperators.LOG).blend(v, big).intoArray(dt, o + c);
+                // log(y) of y = 1 + e^v ∈ [1, 2^30) inline ({@link #log1Up}'s algorithm)
+                IntVector bits = e.add(1f).reinterpretAsInts();
+                IntVector ex = bits.lanewise(VectorOperators.LSHR, 23).sub(127);
+                FloatVector mant = bits.and(0x7FFFFF).or(0x3F800000).reinterpretAsFloats();
+                VectorMask<Float> high = mant.compare(VectorOperators.GT, SQRT2);
+                mant = mant.blend(mant.mul(0.5f), high);
+                FloatVector fe = ((FloatVector) ex.convert(VectorOperators.I2F, 0)).blend(
+                        ((FloatVector) ex.convert(VectorOperators.I2F, 0)).add(1f), high);
+                FloatVector x = mant.sub(1f), z = x.mul(x);
+                FloatVector q = x.fma(vL8, vL7);
+                q = q.fma(x, vL6);
+                q = q.fma(x, vL5);
+                q = q.fma(x, vL4);
+                q = q.fma(x, vL3);
+                q = q.fma(x, vL2);
+                q = q.fma(x, vL1);
+                q = q.fma(x, vL0);
+                FloatVector y = q.mul(x).mul(z).add(fe.mul(LN2_TAIL)).sub(z.mul(0.5f));
+                x.add(y).add(fe.mul(LN2_HEAD)).blend(v, big).intoArray(dt, o + c);
             }
             for (; c < din; c++) {
                 float v = dt[o + c] + bias[c];
-                dt[o + c] = v > 20f ? v : (float) Math.log(1f + exp(v));
+                dt[o + c] = v > 20f ? v : log1Up(1f + exp(v));
             }
         }
     }
