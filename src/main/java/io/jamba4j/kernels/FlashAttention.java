@@ -9,22 +9,29 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Causal grouped-query attention over a KV cache, tiled with an online softmax (the flash-attention scheme): no row
  * of scores longer than one key block is ever held. For T new query rows at positions {@code position .. position+T−1}
- * and cached keys/values at rows {@code 0 .. position+T−1}:
+ * and cached keys/values at positions {@code 0 .. position+T−1}:
  * <pre>
  *   out[t, h] = Σ_{τ ≤ position+t} softmax_τ(scale · q[t, h]·k[τ, h/G]) · v[τ, h/G]      (G = n_h / n_kv)
  * </pre>
- * Work items are (query tile, KV head, key split). Each item walks its keys one block at a time and, for every query
- * row of the tile and every query head sharing the KV head, keeps a running maximum m, a running sum l and an
- * unnormalised output row: a new block with scores s_j and maximum m' ≥ m rescales the state by e^(m−m'), adds
- * Σ e^(s_j−m') to l and Σ e^(s_j−m')·v_j to the row. A K/V block is thus read from memory once per group and tile
- * and reused from cache by all G·tile query rows. With a single query tile (decode, short prefills) the keys are
- * also split into several ranges so that every thread has work; the partial states are merged at the end by the
- * same rescaling rule.
  *
- * <p>The cache holds rows of n_kv·d_h elements, position-major, either as floats or as IEEE binary16 bits; an F16
- * block is widened into a per-thread float tile once and then used like an F32 one. Scratch memory (per calling
- * thread: running state; per worker: one block of scores and, for F16, one K and one V tile) is kept in thread-locals
- * and reused, so that steady-state calls allocate nothing.
+ * <p><b>Cache layout.</b> Head-major: each KV head owns one contiguous slice of the K cache and of the V cache, so
+ * that the work item of a KV head streams both slices front to back. In its slice, values are rows of d_h elements,
+ * position after position; keys are stored transposed in tiles of {@link #KEY_TILE} positions, each tile d_h rows of
+ * 16 elements ({@link #keyIndex}), so that a score vector of 16 keys is a sum of d_h multiply-adds of one broadcast
+ * query element with one key row — no horizontal sums. A cache holds whole tiles ({@link #cacheRows}) for every head;
+ * {@link #storeKeys} and {@link #storeValues} write new positions.
+ *
+ * <p><b>Work.</b> Items are (query tile, KV head, key split). An item's rows are its query positions × the G query
+ * heads sharing the KV head; it walks its keys one block of {@link #BLOCK} at a time and keeps, per row, a running
+ * maximum m, a running sum l and an unnormalised output row: a block with scores s_j and maximum m' ≥ m rescales the
+ * state by e^(m−m'), adds Σ e^(s_j−m') to l and Σ e^(s_j−m')·v_j to the row. Scores and the weighted sum of values run
+ * as register-tiled kernels over 4 rows at a time, so each K and V element read feeds 4 rows. With a single query tile
+ * (decode, short prefills) the keys are also split into ranges so that every thread has work; the partial states are
+ * merged at the end by the same rescaling rule.
+ *
+ * <p>An F16 cache holds IEEE binary16 bits; a block is widened into a per-thread float tile once and then used like an
+ * F32 one. Scratch memory (per calling thread: running state; per worker: scores and the widened tiles) is kept in
+ * thread-locals and reused, so that steady-state calls allocate nothing.
  */
 public final class FlashAttention {
     private FlashAttention() {}
@@ -32,7 +39,11 @@ public final class FlashAttention {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
 
-    /** Query rows of one work item: they share each K/V block while it is in cache. */
+    /** Positions per tile of the transposed key cache. */
+    public static final int KEY_TILE = 16;
+    /** Keys per online-softmax block (a multiple of {@link #KEY_TILE}). */
+    static final int BLOCK = 64;
+    /** Query positions of one work item: they share each K/V block while it is in cache. */
     static final int QUERY_TILE = 16;
     /** Fewest keys worth a split of their own when the keys are divided between threads. */
     static final int MIN_KEYS_PER_SPLIT = 128;
@@ -43,16 +54,81 @@ public final class FlashAttention {
      */
     static final long SERIAL_WORK = 1L << 18;
 
-    /** Keys per block for a head size: about 16 KiB of F32 keys, between 16 and 256 keys. */
-    public static int blockKeys(int headDim) {
-        return Math.max(16, Math.min(256, 4096 / Math.max(1, headDim)));
+    static {
+        if (KEY_TILE % L != 0) throw new IllegalStateException("vector length " + L + " does not divide the key tile");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Cache layout
+
+    /** Rows a K or V cache holds for {@code positions} positions: whole key tiles. */
+    public static int cacheRows(int positions) {
+        return (positions + KEY_TILE - 1) / KEY_TILE * KEY_TILE;
+    }
+
+    /** Index of element {@code i} of KV head {@code head}'s key at {@code position} in a key cache of {@code rows} positions. */
+    public static int keyIndex(int position, int head, int i, int headDim, int rows) {
+        return (head * rows + position / KEY_TILE * KEY_TILE) * headDim + i * KEY_TILE + position % KEY_TILE;
+    }
+
+    /** Index of element {@code i} of KV head {@code head}'s value at {@code position} in a value cache of {@code rows} positions. */
+    public static int valueIndex(int position, int head, int i, int headDim, int rows) {
+        return (head * rows + position) * headDim + i;
     }
 
     /**
-     * Attention of T query rows over an F32 cache. {@code q}: T rows of n_h·d_h; {@code k}, {@code v}: rows of
-     * n_kv·d_h, of which rows {@code 0 .. position+T−1} are used (the new rows already stored); {@code out}: T rows
-     * of n_h·d_h (overwritten). With {@code parallel} false it runs on the calling thread alone; otherwise on the
-     * {@link Parallel} pool when the call is large enough to pay for it.
+     * Stores T key rows of n_kv·d_h elements, {@code src[off + t·n_kv·d_h ..]}, as the keys of positions
+     * {@code position .. position+T−1} of {@code cache} (n_kv·{@link #cacheRows rows}·d_h elements).
+     */
+    public static void storeKeys(float[] src, int off, int T, int position, int nKvHeads, int headDim, float[] cache) {
+        int rows = cache.length / (nKvHeads * headDim);
+        for (int t = 0; t < T; t++) {
+            for (int g = 0; g < nKvHeads; g++) {
+                int dst = keyIndex(position + t, g, 0, headDim, rows), o = off + (t * nKvHeads + g) * headDim;
+                for (int i = 0; i < headDim; i++) cache[dst + i * KEY_TILE] = src[o + i];
+            }
+        }
+    }
+
+    /** As {@link #storeKeys(float[], int, int, int, int, int, float[])}, rounding to binary16 (as ggml's F16 cache). */
+    public static void storeKeys(float[] src, int off, int T, int position, int nKvHeads, int headDim, short[] cache) {
+        int rows = cache.length / (nKvHeads * headDim);
+        for (int t = 0; t < T; t++) {
+            for (int g = 0; g < nKvHeads; g++) {
+                int dst = keyIndex(position + t, g, 0, headDim, rows), o = off + (t * nKvHeads + g) * headDim;
+                for (int i = 0; i < headDim; i++) cache[dst + i * KEY_TILE] = Float.floatToFloat16(src[o + i]);
+            }
+        }
+    }
+
+    /** Stores T value rows of n_kv·d_h elements as the values of positions {@code position .. position+T−1}. */
+    public static void storeValues(float[] src, int off, int T, int position, int nKvHeads, int headDim, float[] cache) {
+        int rows = cache.length / (nKvHeads * headDim);
+        for (int t = 0; t < T; t++) {
+            for (int g = 0; g < nKvHeads; g++) {
+                System.arraycopy(src, off + (t * nKvHeads + g) * headDim, cache, valueIndex(position + t, g, 0, headDim, rows), headDim);
+            }
+        }
+    }
+
+    /** As {@link #storeValues(float[], int, int, int, int, int, float[])}, rounding to binary16. */
+    public static void storeValues(float[] src, int off, int T, int position, int nKvHeads, int headDim, short[] cache) {
+        int rows = cache.length / (nKvHeads * headDim);
+        for (int t = 0; t < T; t++) {
+            for (int g = 0; g < nKvHeads; g++) {
+                VectorOps.floatToHalf(src, off + (t * nKvHeads + g) * headDim, cache, valueIndex(position + t, g, 0, headDim, rows), headDim);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Attention
+
+    /**
+     * Attention of T query rows over an F32 cache. {@code q}: T rows of n_h·d_h; {@code k}, {@code v}: the key and
+     * value caches in the layout above, holding positions {@code 0 .. position+T−1} (the new ones already stored),
+     * with room for {@code k.length / (n_kv·d_h)} positions; {@code out}: T rows of n_h·d_h (overwritten). With {@code parallel} false it runs on the calling thread
+     * alone; otherwise on the {@link Parallel} pool when the call is large enough to pay for it.
      */
     public static void attend(float[] q, float[] out, int T, int position, int nHeads, int nKvHeads, int headDim,
                               float scale, float[] k, float[] v, boolean parallel) {
@@ -89,8 +165,13 @@ public final class FlashAttention {
             task.qDim = nHeads * headDim;
             task.kvDim = nKvHeads * headDim;
             task.scale = scale;
-            task.block = blockKeys(headDim);
             task.tiles = (T + QUERY_TILE - 1) / QUERY_TILE;
+            int length = task.kf != null ? task.kf.length : task.kh.length;
+            task.capacity = length / task.kvDim;
+            if (task.capacity % KEY_TILE != 0 || task.capacity < position + T || (task.kf != null ? task.vf.length : task.vh.length) != length) {
+                throw new IllegalArgumentException("KV cache of " + length + " elements does not hold whole tiles of "
+                        + KEY_TILE + " positions × " + task.kvDim + " elements up to position " + (position + T));
+            }
             int keys = position + T;
             int threads = parallel ? Parallel.threads() : 1;
             long work = 2L * T * keys * nHeads * headDim;
@@ -101,8 +182,8 @@ public final class FlashAttention {
             if (!serial && task.tiles == 1 && base < 2 * threads) {
                 splits = Math.min((2 * threads + base - 1) / base, Math.max(1, keys / MIN_KEYS_PER_SPLIT));
             }
-            int splitLen = (keys + splits - 1) / splits;
-            splits = (keys + splitLen - 1) / splitLen; // no empty split
+            int splitLen = cacheRows((keys + splits - 1) / splits); // whole key tiles
+            splits = (keys + splitLen - 1) / splitLen;              // no empty split
             task.splits = splits;
             task.splitLen = splitLen;
             task.ensure();
@@ -118,17 +199,25 @@ public final class FlashAttention {
     private static final ThreadLocal<Task> TASK = ThreadLocal.withInitial(Task::new);
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    /** Per-worker buffers: one block of scores, and the widened K and V block of an F16 cache. */
+    /** Per-worker buffers: a block of scores per row, row offsets, and the widened K and V block of an F16 cache. */
     private static final class Scratch {
         float[] scores = new float[0];
+        int[] qo = new int[0], po = new int[0], ao = new int[0], n = new int[0];
         float[] k = new float[0];
         float[] v = new float[0];
 
-        void ensure(int block, int hd, boolean half) {
-            if (scores.length < block) scores = new float[block];
-            if (half && k.length < block * hd) {
-                k = new float[block * hd];
-                v = new float[block * hd];
+        void ensure(int rows, int hd, boolean half) {
+            int padded = (rows + 3) & ~3;
+            if (scores.length < padded * BLOCK) scores = new float[padded * BLOCK];
+            if (qo.length < padded) {
+                qo = new int[padded];
+                po = new int[padded];
+                ao = new int[padded];
+                n = new int[padded];
+            }
+            if (half && k.length < BLOCK * hd) {
+                k = new float[BLOCK * hd];
+                v = new float[BLOCK * hd];
             }
         }
     }
@@ -137,7 +226,7 @@ public final class FlashAttention {
     private static final class Task implements Parallel.IntRangeBody {
         float[] q, out, kf, vf;
         short[] kh, vh;
-        int T, position, nHeads, nKvHeads, hd, group, qDim, kvDim, block, tiles, splits, splitLen;
+        int T, position, nHeads, nKvHeads, hd, group, qDim, kvDim, capacity, tiles, splits, splitLen;
         float scale;
         float[] m = new float[0];    // running max per (split, row, head)
         double[] l = new double[0];  // running sum per (split, row, head)
@@ -155,7 +244,7 @@ public final class FlashAttention {
         @Override
         public void run(int start, int end) {
             Scratch s = SCRATCH.get();
-            s.ensure(block, hd, kh != null);
+            s.ensure(QUERY_TILE * group, hd, kh != null);
             for (int i = start; i < end; i++) {
                 int split = i % splits, rest = i / splits;
                 item(rest / nKvHeads, rest % nKvHeads, split, s);
@@ -164,67 +253,105 @@ public final class FlashAttention {
 
         private void item(int tile, int g, int split, Scratch s) {
             int t0 = tile * QUERY_TILE, t1 = Math.min(T, t0 + QUERY_TILE);
-            int h0 = g * group, h1 = h0 + group;
+            int h0 = g * group;
             int ks = split * splitLen, ke = Math.min(position + t1, ks + splitLen);
             float[] acc = splits == 1 ? out : part;
             int accBase = split * T * qDim, stBase = split * T * nHeads;
-            for (int t = t0; t < t1; t++) {
-                for (int h = h0; h < h1; h++) {
-                    m[stBase + t * nHeads + h] = Float.NEGATIVE_INFINITY;
-                    l[stBase + t * nHeads + h] = 0;
-                }
-                java.util.Arrays.fill(acc, accBase + t * qDim + h0 * hd, accBase + t * qDim + h1 * hd, 0f);
+            // rows r = (t − t0)·G + (h − h0); padded to a multiple of 4 by repeating the last row, whose kernels then
+            // compute and store the same values twice
+            int rows = (t1 - t0) * group, padded = (rows + 3) & ~3;
+            int[] qo = s.qo, po = s.po, ao = s.ao, n = s.n;
+            for (int r = 0; r < padded; r++) {
+                int rr = Math.min(r, rows - 1), t = t0 + rr / group, h = h0 + rr % group;
+                qo[r] = t * qDim + h * hd;
+                po[r] = rr * BLOCK;
+                ao[r] = accBase + qo[r];
+            }
+            for (int r = 0; r < rows; r++) {
+                int t = t0 + r / group, h = h0 + r % group;
+                m[stBase + t * nHeads + h] = Float.NEGATIVE_INFINITY;
+                l[stBase + t * nHeads + h] = 0;
+                java.util.Arrays.fill(acc, ao[r], ao[r] + hd, 0f);
             }
             float[] sc = s.scores;
-            for (int kb = ks; kb < ke; kb += block) {
-                int kn = Math.min(block, ke - kb);
+            for (int kb = ks; kb < ke; kb += BLOCK) {
+                int kn = Math.min(BLOCK, ke - kb), ktiles = (kn + KEY_TILE - 1) / KEY_TILE;
+                // this head's keys of the block: ktiles tiles of d_h×16 from kOff; values: kn rows of d_h from vOff
+                int kOff = keyIndex(kb, g, 0, hd, capacity), vOff = valueIndex(kb, g, 0, hd, capacity);
                 float[] kArr, vArr;
-                int off, stride;
                 if (kf != null) {
                     kArr = kf;
                     vArr = vf;
-                    off = kb * kvDim + g * hd;
-                    stride = kvDim;
                 } else {
                     kArr = s.k;
                     vArr = s.v;
-                    off = 0;
-                    stride = hd;
-                    for (int j = 0; j < kn; j++) {
-                        int src = (kb + j) * kvDim + g * hd;
-                        VectorOps.halfToFloat(kh, src, kArr, j * hd, hd);
-                        VectorOps.halfToFloat(vh, src, vArr, j * hd, hd);
-                    }
+                    VectorOps.halfToFloat(kh, kOff, kArr, 0, ktiles * KEY_TILE * hd);
+                    VectorOps.halfToFloat(vh, vOff, vArr, 0, kn * hd);
+                    kOff = 0;
+                    vOff = 0;
                 }
-                for (int t = t0; t < t1; t++) {
-                    int n = Math.min(kn, position + t + 1 - kb); // causal: keys up to position+t
-                    if (n <= 0) continue;
-                    for (int h = h0; h < h1; h++) {
-                        int qo = t * qDim + h * hd, si = stBase + t * nHeads + h, ao = accBase + qo;
-                        scores(q, qo, kArr, off, stride, n, hd, scale, sc);
-                        float mx = sc[0];
-                        for (int j = 1; j < n; j++) mx = Math.max(mx, sc[j]);
-                        float mOld = m[si];
-                        if (mx > mOld) {
-                            if (mOld != Float.NEGATIVE_INFINITY) {
-                                float c = SelectiveScan.exp(mOld - mx);
-                                l[si] *= c;
-                                VectorOps.scale(acc, ao, hd, c);
-                            }
-                            m[si] = mx;
-                        }
-                        l[si] += expShifted(sc, n, m[si]);
-                        accumulate(sc, n, vArr, off, stride, hd, acc, ao);
-                    }
+                for (int r = 0; r < padded; r++) {
+                    int t = t0 + Math.min(r, rows - 1) / group;
+                    n[r] = Math.min(kn, position + t + 1 - kb); // causal: keys up to position+t; ≤ 0: none here
+                }
+                for (int r = 0; r < padded; r += 4) {
+                    int nGroup = Math.max(Math.max(n[r], n[r + 1]), Math.max(n[r + 2], n[r + 3]));
+                    if (nGroup <= 0) continue;
+                    scores4(q, qo[r], qo[r + 1], qo[r + 2], qo[r + 3], kArr, kOff, KEY_TILE * hd,
+                            (nGroup + KEY_TILE - 1) / KEY_TILE, hd, scale, sc, po[r], po[r + 1], po[r + 2], po[r + 3]);
+                }
+                for (int r = 0; r < rows; r++) {
+                    int gr = r & ~3;
+                    int nGroup = Math.max(Math.max(n[gr], n[gr + 1]), Math.max(n[gr + 2], n[gr + 3]));
+                    if (nGroup <= 0) continue;
+                    int t = t0 + r / group, h = h0 + r % group;
+                    softmaxRow(sc, po[r], n[r], (nGroup + KEY_TILE - 1) / KEY_TILE * KEY_TILE, stBase + t * nHeads + h, acc, ao[r]);
+                }
+                for (int r = 0; r < padded; r += 4) {
+                    int nGroup = Math.max(Math.max(n[r], n[r + 1]), Math.max(n[r + 2], n[r + 3]));
+                    if (nGroup <= 0) continue;
+                    accumulate4(sc, po[r], po[r + 1], po[r + 2], po[r + 3], nGroup, vArr, vOff, hd, hd,
+                            acc, ao[r], ao[r + 1], ao[r + 2], ao[r + 3]);
                 }
             }
             if (splits == 1) {
-                for (int t = t0; t < t1; t++) {
-                    for (int h = h0; h < h1; h++) {
-                        VectorOps.scale(acc, t * qDim + h * hd, hd, (float) (1.0 / l[t * nHeads + h]));
-                    }
+                for (int r = 0; r < rows; r++) {
+                    int t = t0 + r / group, h = h0 + r % group;
+                    VectorOps.scale(acc, ao[r], hd, (float) (1.0 / l[t * nHeads + h]));
                 }
             }
+        }
+
+        /**
+         * One row's online-softmax step over a block: scores at sc[o .. o+n) (lanes n .. width are padding), state si.
+         * Rescales the state and the output row to the block's new maximum and leaves the weights e^(s − m) at
+         * sc[o .. o+width), zero beyond n.
+         */
+        private void softmaxRow(float[] sc, int o, int n, int width, int si, float[] acc, int ao) {
+            if (n <= 0) {
+                java.util.Arrays.fill(sc, o, o + width, 0f);
+                return;
+            }
+            FloatVector mv = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            for (int j = 0; j < width; j += L) {
+                FloatVector x = FloatVector.fromArray(F, sc, o + j);
+                if (j + L > n) {
+                    x = x.blend(Float.NEGATIVE_INFINITY, F.indexInRange(j, n).not());
+                    x.intoArray(sc, o + j);
+                }
+                mv = mv.max(x);
+            }
+            float mx = mv.reduceLanes(VectorOperators.MAX);
+            float mOld = m[si];
+            if (mx > mOld) {
+                if (mOld != Float.NEGATIVE_INFINITY) {
+                    float c = SelectiveScan.exp(mOld - mx);
+                    l[si] *= c;
+                    VectorOps.scale(acc, ao, hd, c);
+                }
+                m[si] = mx;
+            }
+            l[si] += expShifted(sc, o, width, m[si]);
         }
     }
 
@@ -254,47 +381,72 @@ public final class FlashAttention {
         }
     }
 
-    /** sc[j] = scale · q[qo..qo+hd)·k[off + j·stride ..) for j in [0, n); four keys at a time share the q loads. */
-    static void scores(float[] q, int qo, float[] k, int off, int stride, int n, int hd, float scale, float[] sc) {
-        int vecEnd = hd - hd % L;
-        int j = 0;
-        if (vecEnd > 0) {
-            for (; j + 4 <= n; j += 4) {
-                int r0 = off + j * stride, r1 = r0 + stride, r2 = r1 + stride, r3 = r2 + stride;
-                FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-                for (int i = 0; i < vecEnd; i += L) {
-                    FloatVector qv = FloatVector.fromArray(F, q, qo + i);
-                    a0 = FloatVector.fromArray(F, k, r0 + i).fma(qv, a0);
-                    a1 = FloatVector.fromArray(F, k, r1 + i).fma(qv, a1);
-                    a2 = FloatVector.fromArray(F, k, r2 + i).fma(qv, a2);
-                    a3 = FloatVector.fromArray(F, k, r3 + i).fma(qv, a3);
-                }
-                float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-                float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
-                for (int i = vecEnd; i < hd; i++) {
-                    float qi = q[qo + i];
-                    s0 = Math.fma(qi, k[r0 + i], s0);
-                    s1 = Math.fma(qi, k[r1 + i], s1);
-                    s2 = Math.fma(qi, k[r2 + i], s2);
-                    s3 = Math.fma(qi, k[r3 + i], s3);
-                }
-                sc[j] = s0 * scale;
-                sc[j + 1] = s1 * scale;
-                sc[j + 2] = s2 * scale;
-                sc[j + 3] = s3 * scale;
+    // ---------------------------------------------------------------------------------------------------------------
+    // Kernels (written out by hand: a helper taking or returning vectors that C2 failed to inline would box them)
+
+    /**
+     * Scores of 4 query rows (at q[q0..], q[q1..], q[q2..], q[q3..]) against {@code tiles} key tiles in the transposed
+     * layout (tile b at k[kOff + b·tileStride ..], d_h rows of 16 keys): sc[p_r + j] = scale · q_r·k_j for j in
+     * [0, 16·tiles). Each column vector of L keys takes d_h multiply-adds of a broadcast query element; two columns
+     * at a time keep 8 independent accumulators.
+     */
+    static void scores4(float[] q, int q0, int q1, int q2, int q3, float[] k, int kOff, int tileStride, int tiles,
+                        int hd, float scale, float[] sc, int p0, int p1, int p2, int p3) {
+        int perTile = KEY_TILE / L, cols = tiles * perTile;
+        int u = 0;
+        for (; u + 2 <= cols; u += 2) {
+            int ka = kOff + (u / perTile) * tileStride + (u % perTile) * L;
+            int kc = kOff + ((u + 1) / perTile) * tileStride + ((u + 1) % perTile) * L;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            for (int i = 0; i < hd; i++) {
+                FloatVector x = FloatVector.fromArray(F, k, ka + i * KEY_TILE);
+                FloatVector y = FloatVector.fromArray(F, k, kc + i * KEY_TILE);
+                FloatVector s0 = FloatVector.broadcast(F, q[q0 + i]), s1 = FloatVector.broadcast(F, q[q1 + i]);
+                FloatVector s2 = FloatVector.broadcast(F, q[q2 + i]), s3 = FloatVector.broadcast(F, q[q3 + i]);
+                a0 = x.fma(s0, a0);
+                a1 = x.fma(s1, a1);
+                a2 = x.fma(s2, a2);
+                a3 = x.fma(s3, a3);
+                b0 = y.fma(s0, b0);
+                b1 = y.fma(s1, b1);
+                b2 = y.fma(s2, b2);
+                b3 = y.fma(s3, b3);
             }
+            int j = u * L;
+            a0.mul(scale).intoArray(sc, p0 + j);
+            a1.mul(scale).intoArray(sc, p1 + j);
+            a2.mul(scale).intoArray(sc, p2 + j);
+            a3.mul(scale).intoArray(sc, p3 + j);
+            b0.mul(scale).intoArray(sc, p0 + j + L);
+            b1.mul(scale).intoArray(sc, p1 + j + L);
+            b2.mul(scale).intoArray(sc, p2 + j + L);
+            b3.mul(scale).intoArray(sc, p3 + j + L);
         }
-        for (; j < n; j++) sc[j] = VectorOps.dot(q, qo, k, off + j * stride, hd) * scale;
+        if (u < cols) {
+            int ka = kOff + (u / perTile) * tileStride + (u % perTile) * L;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int i = 0; i < hd; i++) {
+                FloatVector x = FloatVector.fromArray(F, k, ka + i * KEY_TILE);
+                a0 = x.fma(FloatVector.broadcast(F, q[q0 + i]), a0);
+                a1 = x.fma(FloatVector.broadcast(F, q[q1 + i]), a1);
+                a2 = x.fma(FloatVector.broadcast(F, q[q2 + i]), a2);
+                a3 = x.fma(FloatVector.broadcast(F, q[q3 + i]), a3);
+            }
+            int j = u * L;
+            a0.mul(scale).intoArray(sc, p0 + j);
+            a1.mul(scale).intoArray(sc, p1 + j);
+            a2.mul(scale).intoArray(sc, p2 + j);
+            a3.mul(scale).intoArray(sc, p3 + j);
+        }
     }
 
-    /** sc[j] ← e^(sc[j] − max) for j in [0, n) ({@link SelectiveScan#exp(float)}'s algorithm); returns their sum. */
-    static double expShifted(float[] sc, int n, float max) {
+    /** sc[o+j] ← e^(sc[o+j] − max) for j in [0, n), n a multiple of L ({@link SelectiveScan#exp(float)}'s algorithm); returns their sum. */
+    static double expShifted(float[] sc, int o, int n, float max) {
         FloatVector c5 = FloatVector.broadcast(F, SelectiveScan.P5), c4 = FloatVector.broadcast(F, SelectiveScan.P4);
         FloatVector c3 = FloatVector.broadcast(F, SelectiveScan.P3), c2 = FloatVector.broadcast(F, SelectiveScan.P2);
         FloatVector one = FloatVector.broadcast(F, 1f), sum = FloatVector.zero(F);
-        int j = 0;
-        for (int up = n - L; j <= up; j += L) {
-            FloatVector v = FloatVector.fromArray(F, sc, j).sub(max);
+        for (int j = 0; j < n; j += L) {
+            FloatVector v = FloatVector.fromArray(F, sc, o + j).sub(max);
             VectorMask<Float> under = v.compare(VectorOperators.LT, SelectiveScan.EXP_MIN);
             v = v.min(SelectiveScan.EXP_MAX);
             FloatVector k = v.fma(SelectiveScan.LOG2E, SelectiveScan.ROUND).sub(SelectiveScan.ROUND);
@@ -308,38 +460,75 @@ public final class FlashAttention {
             p = p.fma(r, one);
             FloatVector e = p.mul(((IntVector) k.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
                     .blend(0f, under);
-            e.intoArray(sc, j);
+            e.intoArray(sc, o + j);
             sum = sum.add(e);
         }
-        double total = sum.reduceLanes(VectorOperators.ADD);
-        for (; j < n; j++) {
-            float e = SelectiveScan.exp(sc[j] - max);
-            sc[j] = e;
-            total += e;
-        }
-        return total;
+        return sum.reduceLanes(VectorOperators.ADD);
     }
 
     /**
-     * acc[ao..ao+hd) += Σ_j p[j] · v[off + j·stride ..) for j in [0, n): each chunk of L output lanes stays in a
-     * register (two, to overlap the multiply-adds) while the block's keys stream past.
+     * acc_r[a_r .. a_r+hd) += Σ_j p_r[j] · v[vOff + j·vStride ..) for j in [0, n), for 4 rows r with weights at
+     * p[p_r ..]: key-outer, so each value row is read once for all 4 rows, with 8 accumulators (4 rows × 2 vectors).
      */
-    static void accumulate(float[] p, int n, float[] v, int off, int stride, int hd, float[] acc, int ao) {
+    static void accumulate4(float[] p, int p0, int p1, int p2, int p3, int n, float[] v, int vOff, int vStride, int hd,
+                            float[] acc, int a0, int a1, int a2, int a3) {
         int i = 0;
-        for (int up = hd - L; i <= up; i += L) {
-            FloatVector a0 = FloatVector.fromArray(F, acc, ao + i), a1 = FloatVector.zero(F);
-            int j = 0, r = off + i;
-            for (; j + 2 <= n; j += 2, r += 2 * stride) {
-                a0 = FloatVector.fromArray(F, v, r).fma(FloatVector.broadcast(F, p[j]), a0);
-                a1 = FloatVector.fromArray(F, v, r + stride).fma(FloatVector.broadcast(F, p[j + 1]), a1);
+        for (; i + 2 * L <= hd; i += 2 * L) {
+            FloatVector x0 = FloatVector.fromArray(F, acc, a0 + i), y0 = FloatVector.fromArray(F, acc, a0 + i + L);
+            FloatVector x1 = FloatVector.fromArray(F, acc, a1 + i), y1 = FloatVector.fromArray(F, acc, a1 + i + L);
+            FloatVector x2 = FloatVector.fromArray(F, acc, a2 + i), y2 = FloatVector.fromArray(F, acc, a2 + i + L);
+            FloatVector x3 = FloatVector.fromArray(F, acc, a3 + i), y3 = FloatVector.fromArray(F, acc, a3 + i + L);
+            for (int j = 0, r = vOff + i; j < n; j++, r += vStride) {
+                FloatVector va = FloatVector.fromArray(F, v, r), vb = FloatVector.fromArray(F, v, r + L);
+                FloatVector w0 = FloatVector.broadcast(F, p[p0 + j]), w1 = FloatVector.broadcast(F, p[p1 + j]);
+                FloatVector w2 = FloatVector.broadcast(F, p[p2 + j]), w3 = FloatVector.broadcast(F, p[p3 + j]);
+                x0 = va.fma(w0, x0);
+                y0 = vb.fma(w0, y0);
+                x1 = va.fma(w1, x1);
+                y1 = vb.fma(w1, y1);
+                x2 = va.fma(w2, x2);
+                y2 = vb.fma(w2, y2);
+                x3 = va.fma(w3, x3);
+                y3 = vb.fma(w3, y3);
             }
-            if (j < n) a0 = FloatVector.fromArray(F, v, r).fma(FloatVector.broadcast(F, p[j]), a0);
-            a0.add(a1).intoArray(acc, ao + i);
+            x0.intoArray(acc, a0 + i);
+            y0.intoArray(acc, a0 + i + L);
+            x1.intoArray(acc, a1 + i);
+            y1.intoArray(acc, a1 + i + L);
+            x2.intoArray(acc, a2 + i);
+            y2.intoArray(acc, a2 + i + L);
+            x3.intoArray(acc, a3 + i);
+            y3.intoArray(acc, a3 + i + L);
+        }
+        if (i + L <= hd) {
+            FloatVector x0 = FloatVector.fromArray(F, acc, a0 + i), x1 = FloatVector.fromArray(F, acc, a1 + i);
+            FloatVector x2 = FloatVector.fromArray(F, acc, a2 + i), x3 = FloatVector.fromArray(F, acc, a3 + i);
+            for (int j = 0, r = vOff + i; j < n; j++, r += vStride) {
+                FloatVector va = FloatVector.fromArray(F, v, r);
+                x0 = va.fma(FloatVector.broadcast(F, p[p0 + j]), x0);
+                x1 = va.fma(FloatVector.broadcast(F, p[p1 + j]), x1);
+                x2 = va.fma(FloatVector.broadcast(F, p[p2 + j]), x2);
+                x3 = va.fma(FloatVector.broadcast(F, p[p3 + j]), x3);
+            }
+            x0.intoArray(acc, a0 + i);
+            x1.intoArray(acc, a1 + i);
+            x2.intoArray(acc, a2 + i);
+            x3.intoArray(acc, a3 + i);
+            i += L;
         }
         for (; i < hd; i++) {
-            float a = acc[ao + i];
-            for (int j = 0, r = off + i; j < n; j++, r += stride) a = Math.fma(p[j], v[r], a);
-            acc[ao + i] = a;
+            float s0 = acc[a0 + i], s1 = acc[a1 + i], s2 = acc[a2 + i], s3 = acc[a3 + i];
+            for (int j = 0, r = vOff + i; j < n; j++, r += vStride) {
+                float x = v[r];
+                s0 = Math.fma(p[p0 + j], x, s0);
+                s1 = Math.fma(p[p1 + j], x, s1);
+                s2 = Math.fma(p[p2 + j], x, s2);
+                s3 = Math.fma(p[p3 + j], x, s3);
+            }
+            acc[a0 + i] = s0;
+            acc[a1 + i] = s1;
+            acc[a2 + i] = s2;
+            acc[a3 + i] = s3;
         }
     }
 }

@@ -43,18 +43,18 @@ public final class Attention implements Mixer {
         float[] q = ws.get(Workspace.Slot.Q, T * qDim);
         float[] att = ws.get(Workspace.Slot.ATT, T * qDim);
         MatMul.matmul(qProj, a, 0, T, q, 0);
-        // the new keys and values become cache rows position .. position+T-1
+        // the new keys and values become cache positions position .. position+T-1 (in FlashAttention's layout)
+        float[] k = ws.get(Workspace.Slot.K, T * kvDim);
+        float[] v = ws.get(Workspace.Slot.V, T * kvDim);
+        MatMul.matmul(kProj, a, 0, T, k, 0);
+        MatMul.matmul(vProj, a, 0, T, v, 0);
         if (kv.type == KvType.F32) {
-            MatMul.matmul(kProj, a, 0, T, kv.k, position * kvDim);
-            MatMul.matmul(vProj, a, 0, T, kv.v, position * kvDim);
+            FlashAttention.storeKeys(k, 0, T, position, nKvHeads, headDim, kv.k);
+            FlashAttention.storeValues(v, 0, T, position, nKvHeads, headDim, kv.v);
             FlashAttention.attend(q, att, T, position, nHeads, nKvHeads, headDim, scale, kv.k, kv.v, true);
         } else {
-            float[] k = ws.get(Workspace.Slot.K, T * kvDim);
-            float[] v = ws.get(Workspace.Slot.V, T * kvDim);
-            MatMul.matmul(kProj, a, 0, T, k, 0);
-            MatMul.matmul(vProj, a, 0, T, v, 0);
-            VectorOps.floatToHalf(k, 0, kv.kHalf, position * kvDim, T * kvDim);
-            VectorOps.floatToHalf(v, 0, kv.vHalf, position * kvDim, T * kvDim);
+            FlashAttention.storeKeys(k, 0, T, position, nKvHeads, headDim, kv.kHalf);
+            FlashAttention.storeValues(v, 0, T, position, nKvHeads, headDim, kv.vHalf);
             FlashAttention.attend(q, att, T, position, nHeads, nKvHeads, headDim, scale, kv.kHalf, kv.vHalf, true);
         }
         MatMul.matmul(oProj, att, 0, T, out, 0);

@@ -1,5 +1,7 @@
 package io.jamba4j.model;
 
+import io.jamba4j.kernels.FlashAttention;
+
 /**
  * The per-sequence state of incremental decoding (spec §5): keys and values for the attention layers, and the conv
  * window plus SSM state for the Mamba layers. Its size is fixed at creation from the requested context; the Mamba
@@ -10,8 +12,10 @@ public final class Cache {
     public sealed interface LayerCache permits KV, MambaState {}
 
     /**
-     * K and V rows of n_kv·d_h elements for each cached position, position-major: floats in {@link #k}/{@link #v}
-     * (F32) or binary16 bits in {@link #kHalf}/{@link #vHalf} (F16); the other pair is null.
+     * K and V of n_kv·d_h elements for each cached position: floats in {@link #k}/{@link #v} (F32) or binary16 bits
+     * in {@link #kHalf}/{@link #vHalf} (F16); the other pair is null. The layout is {@link FlashAttention}'s:
+     * head-major, keys transposed in tiles of 16 positions; both hold whole tiles, i.e. the capacity rounded up to a
+     * multiple of 16.
      */
     public static final class KV implements LayerCache {
         public final KvType type;
@@ -22,7 +26,7 @@ public final class Cache {
         final int rowSize;
 
         KV(int capacity, int rowSize, KvType type) {
-            long n = (long) capacity * rowSize;
+            long n = (long) FlashAttention.cacheRows(capacity) * rowSize;
             if (n > Integer.MAX_VALUE - 16) {
                 throw new ModelException("KV cache of " + capacity + " tokens × " + rowSize + " elements does not fit one array");
             }

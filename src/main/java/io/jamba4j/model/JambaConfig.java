@@ -175,9 +175,12 @@ public final class JambaConfig {
         return p;
     }
 
-    /** KV-cache bytes for {@code tokens} cached tokens (attention layers only), spec §5.2. */
+    /**
+     * KV-cache bytes for {@code tokens} cached tokens (attention layers only), spec §5.2, with the token count rounded
+     * up to a multiple of 16 as the engine's cache holds whole key tiles.
+     */
     public long kvCacheBytes(long tokens, int bytesPerElement) {
-        return tokens * numAttentionLayers() * 2L * numKeyValueHeads * headDim() * bytesPerElement;
+        return (tokens + 15) / 16 * 16 * numAttentionLayers() * 2L * numKeyValueHeads * headDim() * bytesPerElement;
     }
 
     /** Recurrent-state bytes per sequence (conv window of K−1 columns + SSM state, float32), independent of length. */

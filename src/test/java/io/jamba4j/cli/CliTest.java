@@ -61,7 +61,8 @@ class CliTest {
         assertEquals(0, bench.code(), bench.err());
         var o = new ObjectMapper().readTree(bench.out());
         assertEquals("f16", o.get("kv_type").asText());
-        assertEquals(2 * 2 * 2 * 8 * 2 * (40 + 4 + 16), o.get("kv_cache_bytes").asLong()); // 2 layers × K,V × 2 heads × 8 × 2 B
+        // 2 layers × K,V × 2 heads × 8 × 2 B × (40 + 4 + 16 positions, rounded up to whole key tiles of 16)
+        assertEquals(2 * 2 * 2 * 8 * 2 * 64, o.get("kv_cache_bytes").asLong());
         Path ids = tmp.resolve("ids.json");
         Files.writeString(ids, "[1, 5, 9, 17]");
         Run lg = run("logits", "-m", m, "--ids", ids.toString(), "--out", tmp.resolve("o").toString(), "--greedy", "2", "--kv-type", "f16");
