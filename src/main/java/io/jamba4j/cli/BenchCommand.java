@@ -85,6 +85,14 @@ final class BenchCommand implements Callable<Integer> {
             o.put("kv_cache_bytes", j.config().kvCacheBytes(context, kv.type.bytes()));
             o.put("mamba_state_bytes", j.config().mambaStateBytes());
             o.put("heap_used_bytes", rt.totalMemory() - rt.freeMemory());
+            // the resident-memory prediction (as `jamba info --context N` prints it) next to the measured peak RSS
+            var estimate = io.jamba4j.model.MemoryEstimate.of(j.config(), weightBytes, context, kv.type);
+            o.put("memory_estimate_bytes", estimate.total());
+            long rss = peakRssBytes();
+            if (rss > 0) {
+                o.put("peak_rss_bytes", rss);
+                o.put("peak_rss_over_estimate", Math.round(1000.0 * rss / estimate.total()) / 1000.0);
+            }
             // what one decode step must read: every weight once, except the embedding (one row, unless it is also the
             // head) and the experts (top-k of E per MoE layer), plus the KV cache at the final length and the Mamba
             // state (read and written)
@@ -118,5 +126,20 @@ final class BenchCommand implements Callable<Integer> {
             System.out.println(o);
         }
         return 0;
+    }
+
+    /** The process' peak resident set size (VmHWM of /proc/self/status), or -1 where there is none (not Linux). */
+    static long peakRssBytes() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    String[] f = line.substring(6).trim().split("\\s+");
+                    return Long.parseLong(f[0]) * 1024; // kB
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux, or an unexpected format: no figure
+        }
+        return -1;
     }
 }

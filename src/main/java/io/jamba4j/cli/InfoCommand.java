@@ -55,6 +55,10 @@ final class InfoCommand implements Callable<Integer> {
             }
             out.printf("weights:    %s %s%n", bytes(weightBytes), byType);
             cache(c);
+            var e = io.jamba4j.model.MemoryEstimate.of(c, weightBytes, context, kvType());
+            out.printf("memory:     %s resident for --context %d = weights %s + KV %s + Mamba state %s + working buffers %s (chunks of %d tokens) + JVM %s%n",
+                    bytes(e.total()), context, bytes(e.weights()), bytes(e.kvCache()), bytes(e.mambaState()),
+                    bytes(e.workspace()), io.jamba4j.model.JambaModel.DEFAULT_CHUNK, bytes(e.runtime()));
             out.printf("tokenizer:  %s%n", j.hasTokenizer() ? j.tokenizer().vocabSize() + " tokens" : "none");
             out.println("config:");
             out.println(c.toJson().toPrettyString());
@@ -77,15 +81,17 @@ final class InfoCommand implements Callable<Integer> {
         out.printf("params:     %,d total, %,d active per token%n", c.totalParams(), c.activeParams());
     }
 
+    private KvType kvType() {
+        if (kvBytes == null) return kvType;
+        return switch (kvBytes) {
+            case 4 -> KvType.F32;
+            case 2 -> KvType.F16;
+            default -> throw new ModelException("--kv-bytes must be 4 (f32) or 2 (f16), got " + kvBytes);
+        };
+    }
+
     private void cache(JambaConfig c) {
-        KvType type = kvType;
-        if (kvBytes != null) {
-            type = switch (kvBytes) {
-                case 4 -> KvType.F32;
-                case 2 -> KvType.F16;
-                default -> throw new ModelException("--kv-bytes must be 4 (f32) or 2 (f16), got " + kvBytes);
-            };
-        }
+        KvType type = kvType();
         int elementBytes = type.bytes();
         long kv = c.kvCacheBytes(context, elementBytes);
         long mamba = c.mambaStateBytes();
