@@ -49,6 +49,8 @@ public final class MatMul {
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfFloat F32LE = Dequantize.F32;
     static final ValueLayout.OfShort I16LE = Dequantize.I16;
+    static final ValueLayout.OfLong I64LE_U = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt I32LE_U = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** GEMM micro-kernel rows of W (two vectors). */
     static final int MR = 2 * L;
@@ -379,6 +381,9 @@ public final class MatMul {
      * Q4_K rows against a Q8_K-quantized activation: integer values {@code q}, the block scale per 32-group
      * {@code dx}, minus the group's sum of q per group {@code nbs}. Per group, in order (as the GEMM): the exact integer
      * sum P of nibble × q, then {@code acc = fma(P, (d·sc)·dx, acc)} and {@code acc = fma((dmin·m)·dx, nbs, acc)}.
+     * Written out per 64-value chunk, with the super-block's scales/mins read once (one long + one int) and decoded
+     * with constant shifts: the former loop over chunks decoded them with {@link Dequantize#q4kScaleMin} per group
+     * and ran ~1.5x slower.
      */
     static void rowsQ4K(MemorySegment seg, long rowBytes, int in, float[] q, float[] dx, float[] nbs, float[] y, int yo, int r0, int r1) {
         int nsb = in / 256;
@@ -388,27 +393,80 @@ public final class MatMul {
             float acc = 0f;
             for (int sb = 0; sb < nsb; sb++) {
                 long p = base + 144L * sb;
+                int qb = 256 * sb, g = 8 * sb;
                 float d = Float.float16ToFloat(seg.get(I16LE, p));
                 float dmin = Float.float16ToFloat(seg.get(I16LE, p + 2));
-                for (int c = 0; c < 4; c++) {
-                    long qp = p + 16 + 32L * c;
-                    int qi = 256 * sb + 64 * c;
+                // the 12 packed 6-bit scale/min bytes (see Dequantize.q4kScaleMin), read as one long + one int and
+                // decoded with constant shifts below (the c-blocks are unrolled by hand: one 64-value chunk each)
+                long lo = seg.get(I64LE_U, p + 4);
+                int hi = seg.get(I32LE_U, p + 12);
+                {
+                    long qp = p + 16;
+                    int qi = qb;
                     IntVector v = (IntVector) ByteVector.fromMemorySegment(BY, seg, qp, LE).convertShape(VectorOperators.B2I, I, 0);
                     FloatVector s0 = ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, q, qi));
-                    FloatVector s1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0))
-                            .mul(FloatVector.fromArray(F, q, qi + 32));
+                    FloatVector s1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, q, qi + 32));
                     for (int h = 1; h < per; h++) {
                         v = (IntVector) ByteVector.fromMemorySegment(BY, seg, qp + (long) h * L, LE).convertShape(VectorOperators.B2I, I, 0);
                         s0 = ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, q, qi + h * L), s0);
-                        s1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0))
-                                .fma(FloatVector.fromArray(F, q, qi + 32 + h * L), s1);
+                        s1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, q, qi + 32 + h * L), s1);
                     }
-                    int g = 8 * sb + 2 * c;
-                    int sm0 = Dequantize.q4kScaleMin(2 * c, seg, p + 4), sm1 = Dequantize.q4kScaleMin(2 * c + 1, seg, p + 4);
-                    acc = Math.fma(s0.reduceLanes(VectorOperators.ADD), (d * (sm0 & 0xFF)) * dx[g], acc);
-                    acc = Math.fma((dmin * (sm0 >>> 8)) * dx[g], nbs[g], acc);
-                    acc = Math.fma(s1.reduceLanes(VectorOperators.ADD), (d * (sm1 & 0xFF)) * dx[g + 1], acc);
-                    acc = Math.fma((dmin * (sm1 >>> 8)) * dx[g + 1], nbs[g + 1], acc);
+                    float e0 = dx[g], e1 = dx[g + 1];
+                    acc = Math.fma(s0.reduceLanes(VectorOperators.ADD), (d * ((int) lo & 63)) * e0, acc);
+                    acc = Math.fma((dmin * ((int) (lo >>> 32) & 63)) * e0, nbs[g], acc);
+                    acc = Math.fma(s1.reduceLanes(VectorOperators.ADD), (d * ((int) (lo >>> 8) & 63)) * e1, acc);
+                    acc = Math.fma((dmin * ((int) (lo >>> 40) & 63)) * e1, nbs[g + 1], acc);
+                }
+                {
+                    long qp = p + 48;
+                    int qi = qb + 64;
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(BY, seg, qp, LE).convertShape(VectorOperators.B2I, I, 0);
+                    FloatVector s0 = ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, q, qi));
+                    FloatVector s1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, q, qi + 32));
+                    for (int h = 1; h < per; h++) {
+                        v = (IntVector) ByteVector.fromMemorySegment(BY, seg, qp + (long) h * L, LE).convertShape(VectorOperators.B2I, I, 0);
+                        s0 = ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, q, qi + h * L), s0);
+                        s1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, q, qi + 32 + h * L), s1);
+                    }
+                    float e0 = dx[g + 2], e1 = dx[g + 3];
+                    acc = Math.fma(s0.reduceLanes(VectorOperators.ADD), (d * ((int) (lo >>> 16) & 63)) * e0, acc);
+                    acc = Math.fma((dmin * ((int) (lo >>> 48) & 63)) * e0, nbs[g + 2], acc);
+                    acc = Math.fma(s1.reduceLanes(VectorOperators.ADD), (d * ((int) (lo >>> 24) & 63)) * e1, acc);
+                    acc = Math.fma((dmin * ((int) (lo >>> 56) & 63)) * e1, nbs[g + 3], acc);
+                }
+                {
+                    long qp = p + 80;
+                    int qi = qb + 128;
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(BY, seg, qp, LE).convertShape(VectorOperators.B2I, I, 0);
+                    FloatVector s0 = ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, q, qi));
+                    FloatVector s1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, q, qi + 32));
+                    for (int h = 1; h < per; h++) {
+                        v = (IntVector) ByteVector.fromMemorySegment(BY, seg, qp + (long) h * L, LE).convertShape(VectorOperators.B2I, I, 0);
+                        s0 = ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, q, qi + h * L), s0);
+                        s1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, q, qi + 32 + h * L), s1);
+                    }
+                    float e0 = dx[g + 4], e1 = dx[g + 5];
+                    acc = Math.fma(s0.reduceLanes(VectorOperators.ADD), (d * ((hi & 0xF) | ((int) (lo >>> 6) & 3) << 4)) * e0, acc);
+                    acc = Math.fma((dmin * (((hi >>> 4) & 0xF) | ((int) (lo >>> 38) & 3) << 4)) * e0, nbs[g + 4], acc);
+                    acc = Math.fma(s1.reduceLanes(VectorOperators.ADD), (d * (((hi >>> 8) & 0xF) | ((int) (lo >>> 14) & 3) << 4)) * e1, acc);
+                    acc = Math.fma((dmin * (((hi >>> 12) & 0xF) | ((int) (lo >>> 46) & 3) << 4)) * e1, nbs[g + 5], acc);
+                }
+                {
+                    long qp = p + 112;
+                    int qi = qb + 192;
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(BY, seg, qp, LE).convertShape(VectorOperators.B2I, I, 0);
+                    FloatVector s0 = ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, q, qi));
+                    FloatVector s1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, q, qi + 32));
+                    for (int h = 1; h < per; h++) {
+                        v = (IntVector) ByteVector.fromMemorySegment(BY, seg, qp + (long) h * L, LE).convertShape(VectorOperators.B2I, I, 0);
+                        s0 = ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, q, qi + h * L), s0);
+                        s1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, q, qi + 32 + h * L), s1);
+                    }
+                    float e0 = dx[g + 6], e1 = dx[g + 7];
+                    acc = Math.fma(s0.reduceLanes(VectorOperators.ADD), (d * (((hi >>> 16) & 0xF) | ((int) (lo >>> 22) & 3) << 4)) * e0, acc);
+                    acc = Math.fma((dmin * (((hi >>> 20) & 0xF) | ((int) (lo >>> 54) & 3) << 4)) * e0, nbs[g + 6], acc);
+                    acc = Math.fma(s1.reduceLanes(VectorOperators.ADD), (d * (((hi >>> 24) & 0xF) | ((int) (lo >>> 30) & 3) << 4)) * e1, acc);
+                    acc = Math.fma((dmin * (((hi >>> 28) & 0xF) | ((int) (lo >>> 62) & 3) << 4)) * e1, nbs[g + 7], acc);
                 }
             }
             y[yo + r] = acc;
