@@ -2,6 +2,7 @@ package io.jamba4j.kernels;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -13,6 +14,11 @@ import java.util.concurrent.locks.LockSupport;
  * spin for a short while ({@code jamba4j.spinMicros}, default 200 µs) after each job before parking, so back-to-back
  * calls cost about a microsecond of dispatch. Items are handed out dynamically in chunks of {@code grain} via an
  * atomic counter, so a thread slowed by other load does not hold the call up, and no call allocates.
+ *
+ * <p>A call returns as soon as every chunk has run: it waits for the chunks other threads have claimed, never for a
+ * worker that has not claimed one (on a loaded machine a descheduled worker would otherwise hold every call up for
+ * a time slice). Each claim is tagged with the call's generation, so a worker that wakes late cannot take a chunk of
+ * a later call with the parameters of an earlier one: it finds the tag changed and starts over.
  *
  * <p>The size is the number of available processors, or the system property {@code jamba4j.threads}. A call made
  * while another call is in flight (from another thread or from inside a body) runs serially on the calling thread,
@@ -32,8 +38,11 @@ public final class Parallel {
     private static final Worker[] WORKERS;
 
     private static final AtomicBoolean BUSY = new AtomicBoolean();
-    private static final AtomicInteger NEXT = new AtomicInteger();
-    private static final AtomicInteger PENDING = new AtomicInteger();
+    /** The current call's generation (high 32 bits) and next unclaimed item (low 32 bits; {@link #CLOSED} while set up). */
+    private static final AtomicLong CLAIM = new AtomicLong(Integer.MAX_VALUE);
+    private static final int CLOSED = Integer.MAX_VALUE;
+    /** Items of the current call that have run (or been given up after an error). */
+    private static final AtomicInteger DONE = new AtomicInteger();
     private static volatile long generation;
     // job fields: written before the volatile generation bump, read after reading it
     private static IntRangeBody jobBody;
@@ -79,24 +88,27 @@ public final class Parallel {
     public static void forRange(int n, int grain, IntRangeBody body) {
         if (n <= 0) return;
         if (grain < 1) grain = 1;
+        if (n > 1 << 30) throw new IllegalArgumentException("a parallel loop of " + n + " items is over the limit of 2^30");
         if (THREADS == 1 || n <= grain || !BUSY.compareAndSet(false, true)) {
             body.run(0, n);
             return;
         }
         try {
+            long g = generation + 1;
+            CLAIM.set(g << 32 | CLOSED); // claims of the previous call fail from here on
             jobBody = body;
             jobN = n;
             jobGrain = grain;
             jobError = null;
-            NEXT.set(0);
-            PENDING.set(WORKERS.length);
-            generation = generation + 1; // publishes the job (volatile write)
+            DONE.set(0);
+            CLAIM.set(g << 32);          // opens this call's items
+            generation = g;              // wakes the workers (volatile write)
             for (Worker w : WORKERS) {
                 if (w.sleeping) LockSupport.unpark(w);
             }
-            runChunks(body, n, grain);
+            runChunks(g);
             int spins = 0;
-            while (PENDING.get() != 0) {
+            while (DONE.get() < n) {
                 if (++spins < 1 << 16) Thread.onSpinWait();
                 else Thread.yield();
             }
@@ -113,17 +125,37 @@ public final class Parallel {
         }
     }
 
-    private static void runChunks(IntRangeBody body, int n, int grain) {
+    /**
+     * Claims and runs chunks of call {@code g} until none is left or the pool has moved on to another call. The job
+     * fields are read after the claim word and used only if the claim then succeeds: a success means the word has not
+     * changed since, and the fields of a later call are written only after the word is closed.
+     */
+    private static void runChunks(long g) {
         while (true) {
-            int s = NEXT.getAndAdd(grain);
+            long c = CLAIM.get();
+            if (c >>> 32 != g) return;
+            int s = (int) c;
+            IntRangeBody body = jobBody;
+            int n = jobN, grain = jobGrain;
             if (s >= n) return;
+            if (!CLAIM.compareAndSet(c, c + grain)) continue;
+            int e = Math.min(n, s + grain);
             try {
-                body.run(s, Math.min(n, s + grain));
+                body.run(s, e);
             } catch (Throwable t) {
                 if (jobError == null) jobError = t;
-                NEXT.set(n); // stop handing out further chunks
-                return;
+                // stop handing out chunks, and count the ones nobody will run as done so that the caller returns
+                while (true) {
+                    long c2 = CLAIM.get();
+                    int s2 = (int) c2;
+                    if (c2 >>> 32 != g || s2 >= n) break;
+                    if (CLAIM.compareAndSet(c2, g << 32 | n)) {
+                        DONE.addAndGet(n - s2);
+                        break;
+                    }
+                }
             }
+            DONE.addAndGet(e - s);
         }
     }
 
@@ -154,9 +186,7 @@ public final class Parallel {
                     }
                 }
                 seen = g;
-                IntRangeBody body = jobBody;
-                if (body != null) runChunks(body, jobN, jobGrain);
-                PENDING.decrementAndGet();
+                runChunks(g);
             }
         }
     }

@@ -58,4 +58,32 @@ class ParallelTest {
         for (Thread t : ts) t.join();
         assertEquals(3 * 2000 * 16, total.get());
     }
+
+    /**
+     * Back-to-back calls of changing sizes and grains, some failing part-way: every item of a call runs exactly once,
+     * never with another call's parameters (a late worker must not claim a chunk of a new call as part of the old).
+     */
+    @Test
+    void backToBackCallsOfChangingShapeWithFailures() {
+        java.util.Random r = new java.util.Random(3);
+        for (int k = 0; k < 20000; k++) {
+            int n = 1 + r.nextInt(300), grain = 1 + r.nextInt(8);
+            int[] hits = new int[n];
+            int fail = k % 97 == 0 ? r.nextInt(n) : -1;
+            try {
+                Parallel.forRange(n, grain, (s, e) -> {
+                    if (e > hits.length || s < 0) throw new AssertionError("range " + s + ".." + e + " of " + hits.length);
+                    for (int i = s; i < e; i++) {
+                        if (i == fail) throw new IllegalStateException("fail");
+                        hits[i]++;
+                    }
+                });
+                assertEquals(-1, fail, "the failure was not rethrown");
+                for (int i = 0; i < n; i++) assertEquals(1, hits[i], "call " + k + " n=" + n + " grain=" + grain + " i=" + i);
+            } catch (IllegalStateException ex) {
+                assertNotEquals(-1, fail);
+                for (int h : hits) assertTrue(h <= 1);
+            }
+        }
+    }
 }
