@@ -56,8 +56,12 @@ final class BenchCommand implements Callable<Integer> {
             }
             int context = fill + prompt + gen + 16;
             double bestPre = 0, bestDec = 0;
+            // one session for all repetitions, reset between them, as one conversation would hold it (fresh sessions
+            // per repetition would leave the earlier ones' caches and buffers as garbage in the old generation and
+            // inflate the resident memory measured below)
+            Session s = j.newSession(context, kv.type);
             for (int r = 0; r < reps; r++) {
-                Session s = j.newSession(context, kv.type);
+                s.reset();
                 if (fill > 0) s.cache().skipPositions(fill);
                 long a = System.nanoTime();
                 float[] logits = s.evaluate(ids);
