@@ -82,8 +82,11 @@ public final class SelectiveScan {
         return p * Float.intBitsToFloat(((int) k + 127) << 23);
     }
 
-    /** e^v with {@link SelectiveScan#exp(float)}'s algorithm, lane-wise (for kernels outside the
-     * hot inference loops, which inline it by hand). */
+    /**
+     * e^v with {@link SelectiveScan#exp(float)}'s algorithm, lane-wise. The scan and softplus loops below inline it by
+     * hand: calling this instead measured the scan ~30% and softplus ~15% slower (T = 512, D_in = 2048, 1 thread, AVX-512
+     * and 256-bit); in SwiGLU's gate and the attention softmax it measured the same.
+     */
     static FloatVector expV(FloatVector v) {
         VectorMask<Float> under = v.compare(VectorOperators.LT, EXP_MIN);
         v = v.min(EXP_MAX);
@@ -242,8 +245,8 @@ public final class SelectiveScan {
                 FloatVector mant = bits.and(0x7FFFFF).or(0x3F800000).reinterpretAsFloats();
                 VectorMask<Float> high = mant.compare(VectorOperators.GT, SQRT2);
                 mant = mant.blend(mant.mul(0.5f), high);
-                FloatVector fe = ((FloatVector) ex.convert(VectorOperators.I2F, 0)).blend(
-                        ((FloatVector) ex.convert(VectorOperators.I2F, 0)).add(1f), high);
+                FloatVector fe = (FloatVector) ex.convert(VectorOperators.I2F, 0);
+                fe = fe.blend(fe.add(1f), high);
                 FloatVector x = mant.sub(1f), z = x.mul(x);
                 FloatVector q = x.fma(vL8, vL7);
                 q = q.fma(x, vL6);

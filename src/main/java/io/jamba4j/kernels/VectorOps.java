@@ -1,8 +1,6 @@
 package io.jamba4j.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -95,31 +93,14 @@ public final class VectorOps {
 
     /**
      * SwiGLU's gate: gate[i] ← SiLU(gate[i]) · up[i] for i in [0, n), SIMD, with {@link SelectiveScan#exp(float)}'s
-     * exponential (about 2 ulp) inlined; the scalar tail uses the same algorithm, so every element gets the same
-     * value wherever it falls.
+     * exponential (about 2 ulp; {@link SelectiveScan#expV} in the vector loop); the scalar tail uses the same
+     * algorithm, so every element gets the same value wherever it falls.
      */
     public static void siluMul(float[] gate, float[] up, int n) {
-        FloatVector c5 = FloatVector.broadcast(F, SelectiveScan.P5), c4 = FloatVector.broadcast(F, SelectiveScan.P4);
-        FloatVector c3 = FloatVector.broadcast(F, SelectiveScan.P3), c2 = FloatVector.broadcast(F, SelectiveScan.P2);
-        FloatVector one = FloatVector.broadcast(F, 1f);
         int i = 0;
         for (int upTo = n - L; i <= upTo; i += L) {
             FloatVector g = FloatVector.fromArray(F, gate, i);
-            FloatVector v = g.neg();
-            VectorMask<Float> under = v.compare(VectorOperators.LT, SelectiveScan.EXP_MIN);
-            v = v.min(SelectiveScan.EXP_MAX);
-            FloatVector k = v.fma(SelectiveScan.LOG2E, SelectiveScan.ROUND).sub(SelectiveScan.ROUND);
-            FloatVector r = v.sub(k.mul(SelectiveScan.LN2_HI)).sub(k.mul(SelectiveScan.LN2_LO));
-            FloatVector p = r.fma(SelectiveScan.P7, SelectiveScan.P6);
-            p = p.fma(r, c5);
-            p = p.fma(r, c4);
-            p = p.fma(r, c3);
-            p = p.fma(r, c2);
-            p = p.fma(r, one);
-            p = p.fma(r, one);
-            FloatVector e = p.mul(((IntVector) k.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
-                    .blend(0f, under);
-            g.div(e.add(1f)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+            g.div(SelectiveScan.expV(g.neg()).add(1f)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
         }
         for (; i < n; i++) {
             float g = gate[i];
