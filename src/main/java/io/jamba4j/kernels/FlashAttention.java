@@ -1,8 +1,6 @@
 package io.jamba4j.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -202,7 +200,7 @@ public final class FlashAttention {
     /** Per-worker buffers: a block of scores per row, row offsets, and the widened K and V block of an F16 cache. */
     private static final class Scratch {
         float[] scores = new float[0];
-        int[] qo = new int[0], po = new int[0], ao = new int[0], n = new int[0];
+        int[] qo = new int[0], po = new int[0], ao = new int[0], si = new int[0], t = new int[0], n = new int[0];
         float[] k = new float[0];
         float[] v = new float[0];
         /** Keeps the prefetching loads of {@link Task#touchBlock} from being removed as dead code. */
@@ -215,6 +213,8 @@ public final class FlashAttention {
                 qo = new int[padded];
                 po = new int[padded];
                 ao = new int[padded];
+                si = new int[padded];
+                t = new int[padded];
                 n = new int[padded];
             }
             if (half && k.length < BLOCK * hd) {
@@ -262,17 +262,20 @@ public final class FlashAttention {
             // rows r = (t − t0)·G + (h − h0); padded to a multiple of 4 by repeating the last row, whose kernels then
             // compute and store the same values twice
             int rows = (t1 - t0) * group, padded = (rows + 3) & ~3;
-            int[] qo = s.qo, po = s.po, ao = s.ao, n = s.n;
+            // per row: offsets of its query, its block of scores, its output and its running state, and its query
+            // position
+            int[] qo = s.qo, po = s.po, ao = s.ao, si = s.si, tr = s.t, n = s.n;
             for (int r = 0; r < padded; r++) {
                 int rr = Math.min(r, rows - 1), t = t0 + rr / group, h = h0 + rr % group;
                 qo[r] = t * qDim + h * hd;
                 po[r] = rr * BLOCK;
                 ao[r] = accBase + qo[r];
+                si[r] = stBase + t * nHeads + h;
+                tr[r] = t;
             }
             for (int r = 0; r < rows; r++) {
-                int t = t0 + r / group, h = h0 + r % group;
-                m[stBase + t * nHeads + h] = Float.NEGATIVE_INFINITY;
-                l[stBase + t * nHeads + h] = 0;
+                m[si[r]] = Float.NEGATIVE_INFINITY;
+                l[si[r]] = 0;
                 java.util.Arrays.fill(acc, ao[r], ao[r] + hd, 0f);
             }
             float[] sc = s.scores;
@@ -280,7 +283,7 @@ public final class FlashAttention {
                 int kn = Math.min(BLOCK, ke - kb), ktiles = (kn + KEY_TILE - 1) / KEY_TILE;
                 // this head's keys of the block: ktiles tiles of d_h×16 from kOff; values: kn rows of d_h from vOff
                 int kOff = keyIndex(kb, g, 0, hd, capacity), vOff = valueIndex(kb, g, 0, hd, capacity);
-                int nb = kb + 2 * BLOCK;
+                int nb = kb + 2 * BLOCK; // prefetch distance: two blocks (measured better than one or four)
                 if (nb < ke) touchBlock(nb, Math.min(BLOCK, ke - nb), g, s);
                 float[] kArr, vArr;
                 if (kf != null) {
@@ -294,35 +297,23 @@ public final class FlashAttention {
                     kOff = 0;
                     vOff = 0;
                 }
-                for (int r = 0; r < padded; r++) {
-                    int t = t0 + Math.min(r, rows - 1) / group;
-                    n[r] = Math.min(kn, position + t + 1 - kb); // causal: keys up to position+t; ≤ 0: none here
-                }
+                for (int r = 0; r < padded; r++) n[r] = Math.min(kn, position + tr[r] + 1 - kb); // causal; ≤ 0: none here
+                // each group of 4 rows: scores, the online-softmax step of its real rows, the weighted sum of values
                 for (int r = 0; r < padded; r += 4) {
                     int nGroup = Math.max(Math.max(n[r], n[r + 1]), Math.max(n[r + 2], n[r + 3]));
                     if (nGroup <= 0) continue;
+                    int gTiles = (nGroup + KEY_TILE - 1) / KEY_TILE;
                     scores4(q, qo[r], qo[r + 1], qo[r + 2], qo[r + 3], kArr, kOff, KEY_TILE * hd,
-                            (nGroup + KEY_TILE - 1) / KEY_TILE, hd, scale, sc, po[r], po[r + 1], po[r + 2], po[r + 3]);
-                }
-                for (int r = 0; r < rows; r++) {
-                    int gr = r & ~3;
-                    int nGroup = Math.max(Math.max(n[gr], n[gr + 1]), Math.max(n[gr + 2], n[gr + 3]));
-                    if (nGroup <= 0) continue;
-                    int t = t0 + r / group, h = h0 + r % group;
-                    softmaxRow(sc, po[r], n[r], (nGroup + KEY_TILE - 1) / KEY_TILE * KEY_TILE, stBase + t * nHeads + h, acc, ao[r]);
-                }
-                for (int r = 0; r < padded; r += 4) {
-                    int nGroup = Math.max(Math.max(n[r], n[r + 1]), Math.max(n[r + 2], n[r + 3]));
-                    if (nGroup <= 0) continue;
+                            gTiles, hd, scale, sc, po[r], po[r + 1], po[r + 2], po[r + 3]);
+                    for (int j = r, end = Math.min(r + 4, rows); j < end; j++) {
+                        softmaxRow(sc, po[j], n[j], gTiles * KEY_TILE, si[j], acc, ao[j]);
+                    }
                     accumulate4(sc, po[r], po[r + 1], po[r + 2], po[r + 3], nGroup, vArr, vOff, hd, hd,
                             acc, ao[r], ao[r + 1], ao[r + 2], ao[r + 3]);
                 }
             }
             if (splits == 1) {
-                for (int r = 0; r < rows; r++) {
-                    int t = t0 + r / group, h = h0 + r % group;
-                    VectorOps.scale(acc, ao[r], hd, (float) (1.0 / l[t * nHeads + h]));
-                }
+                for (int r = 0; r < rows; r++) VectorOps.scale(acc, ao[r], hd, (float) (1.0 / l[si[r]]));
             }
         }
 
@@ -466,24 +457,9 @@ public final class FlashAttention {
 
     /** sc[o+j] ← e^(sc[o+j] − max) for j in [0, n), n a multiple of L ({@link SelectiveScan#exp(float)}'s algorithm); returns their sum. */
     static double expShifted(float[] sc, int o, int n, float max) {
-        FloatVector c5 = FloatVector.broadcast(F, SelectiveScan.P5), c4 = FloatVector.broadcast(F, SelectiveScan.P4);
-        FloatVector c3 = FloatVector.broadcast(F, SelectiveScan.P3), c2 = FloatVector.broadcast(F, SelectiveScan.P2);
-        FloatVector one = FloatVector.broadcast(F, 1f), sum = FloatVector.zero(F);
+        FloatVector sum = FloatVector.zero(F);
         for (int j = 0; j < n; j += L) {
-            FloatVector v = FloatVector.fromArray(F, sc, o + j).sub(max);
-            VectorMask<Float> under = v.compare(VectorOperators.LT, SelectiveScan.EXP_MIN);
-            v = v.min(SelectiveScan.EXP_MAX);
-            FloatVector k = v.fma(SelectiveScan.LOG2E, SelectiveScan.ROUND).sub(SelectiveScan.ROUND);
-            FloatVector r = v.sub(k.mul(SelectiveScan.LN2_HI)).sub(k.mul(SelectiveScan.LN2_LO));
-            FloatVector p = r.fma(SelectiveScan.P7, SelectiveScan.P6);
-            p = p.fma(r, c5);
-            p = p.fma(r, c4);
-            p = p.fma(r, c3);
-            p = p.fma(r, c2);
-            p = p.fma(r, one);
-            p = p.fma(r, one);
-            FloatVector e = p.mul(((IntVector) k.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
-                    .blend(0f, under);
+            FloatVector e = SelectiveScan.expV(FloatVector.fromArray(F, sc, o + j).sub(max));
             e.intoArray(sc, o + j);
             sum = sum.add(e);
         }
