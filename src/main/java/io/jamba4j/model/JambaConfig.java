@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jamba4j.kernels.FlashAttention;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -177,10 +178,11 @@ public final class JambaConfig {
 
     /**
      * KV-cache bytes for {@code tokens} cached tokens (attention layers only), spec §5.2, with the token count rounded
-     * up to a multiple of 16 as the engine's cache holds whole key tiles.
+     * up to whole key tiles as the engine's cache holds them ({@link FlashAttention#KEY_TILE}).
      */
     public long kvCacheBytes(long tokens, int bytesPerElement) {
-        return (tokens + 15) / 16 * 16 * numAttentionLayers() * 2L * numKeyValueHeads * headDim() * bytesPerElement;
+        long tile = FlashAttention.KEY_TILE;
+        return (tokens + tile - 1) / tile * tile * numAttentionLayers() * 2L * numKeyValueHeads * headDim() * bytesPerElement;
     }
 
     /** Recurrent-state bytes per sequence (conv window of K−1 columns + SSM state, float32), independent of length. */
