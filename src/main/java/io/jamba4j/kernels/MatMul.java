@@ -236,24 +236,54 @@ public final class MatMul {
 
     // --- T = 1 row kernels: rows [r0, r1) of W, y[yo + r] = dot(W[r], x) -----------------------------------------
 
+    /**
+     * F32 rows, four at a time: each step loads one pair of x vectors and four rows' matching weights, so a thread
+     * keeps four weight streams in flight (one row of 2048 floats is only two 4 KiB pages, where the hardware
+     * prefetcher starts over) and reads x a quarter as often. Measured on a 1.4 GB matrix set, 2 threads: 48–50 GB/s
+     * one row at a time → 60–61 GB/s four at a time. Remainder rows go one at a time.
+     */
     static void rowsF32(MemorySegment seg, long rowBytes, int in, float[] x, int xo, float[] y, int yo, int r0, int r1) {
-        int up4 = in & ~(4 * L - 1);
-        int upL = in & ~(L - 1);
-        for (int r = r0; r < r1; r++) {
-            long base = r * rowBytes;
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int up2 = in & ~(2 * L - 1);
+        int r = r0;
+        for (; r + 4 <= r1; r += 4) {
+            long b0 = r * rowBytes, b1 = b0 + rowBytes, b2 = b1 + rowBytes, b3 = b2 + rowBytes;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
             int i = 0;
-            for (; i < up4; i += 4 * L) {
-                long p = base + 4L * i;
-                a0 = FloatVector.fromMemorySegment(F, seg, p, LE).fma(FloatVector.fromArray(F, x, xo + i), a0);
-                a1 = FloatVector.fromMemorySegment(F, seg, p + 4L * L, LE).fma(FloatVector.fromArray(F, x, xo + i + L), a1);
-                a2 = FloatVector.fromMemorySegment(F, seg, p + 8L * L, LE).fma(FloatVector.fromArray(F, x, xo + i + 2 * L), a2);
-                a3 = FloatVector.fromMemorySegment(F, seg, p + 12L * L, LE).fma(FloatVector.fromArray(F, x, xo + i + 3 * L), a3);
+            for (; i < up2; i += 2 * L) {
+                FloatVector x0 = FloatVector.fromArray(F, x, xo + i), x1 = FloatVector.fromArray(F, x, xo + i + L);
+                long p = 4L * i, q = p + 4L * L;
+                a0 = FloatVector.fromMemorySegment(F, seg, b0 + p, LE).fma(x0, a0);
+                c0 = FloatVector.fromMemorySegment(F, seg, b0 + q, LE).fma(x1, c0);
+                a1 = FloatVector.fromMemorySegment(F, seg, b1 + p, LE).fma(x0, a1);
+                c1 = FloatVector.fromMemorySegment(F, seg, b1 + q, LE).fma(x1, c1);
+                a2 = FloatVector.fromMemorySegment(F, seg, b2 + p, LE).fma(x0, a2);
+                c2 = FloatVector.fromMemorySegment(F, seg, b2 + q, LE).fma(x1, c2);
+                a3 = FloatVector.fromMemorySegment(F, seg, b3 + p, LE).fma(x0, a3);
+                c3 = FloatVector.fromMemorySegment(F, seg, b3 + q, LE).fma(x1, c3);
             }
-            for (; i < upL; i += L) {
+            float s0 = a0.add(c0).reduceLanes(VectorOperators.ADD), s1 = a1.add(c1).reduceLanes(VectorOperators.ADD);
+            float s2 = a2.add(c2).reduceLanes(VectorOperators.ADD), s3 = a3.add(c3).reduceLanes(VectorOperators.ADD);
+            for (; i < in; i++) {
+                float xi = x[xo + i];
+                s0 = Math.fma(seg.get(F32LE, b0 + 4L * i), xi, s0);
+                s1 = Math.fma(seg.get(F32LE, b1 + 4L * i), xi, s1);
+                s2 = Math.fma(seg.get(F32LE, b2 + 4L * i), xi, s2);
+                s3 = Math.fma(seg.get(F32LE, b3 + 4L * i), xi, s3);
+            }
+            y[yo + r] = s0;
+            y[yo + r + 1] = s1;
+            y[yo + r + 2] = s2;
+            y[yo + r + 3] = s3;
+        }
+        for (; r < r1; r++) {
+            long base = r * rowBytes;
+            FloatVector a0 = FloatVector.zero(F), c0 = a0;
+            int i = 0;
+            for (; i < up2; i += 2 * L) {
                 a0 = FloatVector.fromMemorySegment(F, seg, base + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), a0);
+                c0 = FloatVector.fromMemorySegment(F, seg, base + 4L * i + 4L * L, LE).fma(FloatVector.fromArray(F, x, xo + i + L), c0);
             }
-            float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+            float s = a0.add(c0).reduceLanes(VectorOperators.ADD);
             for (; i < in; i++) s = Math.fma(seg.get(F32LE, base + 4L * i), x[xo + i], s);
             y[yo + r] = s;
         }
