@@ -1,6 +1,5 @@
 package io.jamba4j.model;
 
-import io.jamba4j.generate.Sampler;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -37,32 +36,11 @@ class FixtureParityTest {
         Path path = FixtureSupport.dir(fixture).resolve(file);
         try (ModelLoader.Checkpoint ckpt = ModelLoader.open(path)) {
             JambaModel model = ModelLoader.build(ckpt);
-            int v = model.vocabSize();
-            int T = r.tokens().length, N = r.greedy().length;
-            Cache cache = model.newCache(T + N);
-            Workspace ws = new Workspace();
-            float[] logits = new float[T * v];
-            model.forward(r.tokens(), 0, T, cache, ws, logits, true);
-            float[] last = java.util.Arrays.copyOfRange(logits, (T - 1) * v, T * v);
-            FixtureSupport.logSoftmax(logits, T, v);
-            assertArrayEquals(new int[]{T, v}, r.logprobs().shape());
-            double worst = 0;
-            for (int t = 0; t < T; t++) worst = Math.max(worst, FixtureSupport.maxAbsDiff(logits, t * v, r.logprobs().data(), t * v, v));
+            assertArrayEquals(new int[]{r.tokens().length, model.vocabSize()}, r.logprobs().shape());
+            FixtureSupport.Replay got = FixtureSupport.replay(model, model.newCache(r.tokens().length + r.greedy().length), r);
+            double worst = got.promptWorst(), worstGen = got.decodeWorst();
             assertTrue(worst <= tol, fixture + " " + file + ": prompt max |Δ log-prob| = " + worst);
-
-            int[] greedy = new int[N];
-            int next = Sampler.argmax(last, 0, v);
-            float[] row = new float[v];
-            double worstGen = 0;
-            for (int j = 0; j < N; j++) {
-                greedy[j] = next;
-                model.forward(new int[]{next}, 0, 1, cache, ws, row, false);
-                next = Sampler.argmax(row, 0, v);
-                float[] lp = row.clone();
-                FixtureSupport.logSoftmax(lp, 1, v);
-                worstGen = Math.max(worstGen, FixtureSupport.maxAbsDiff(lp, 0, r.genLogprobs().data(), j * v, v));
-            }
-            assertArrayEquals(r.greedy(), greedy, fixture + " " + file + ": greedy ids");
+            assertArrayEquals(r.greedy(), got.greedy(), fixture + " " + file + ": greedy ids");
             assertTrue(worstGen <= tol, fixture + " " + file + ": decode max |Δ log-prob| = " + worstGen);
             System.out.printf("%s %s: prompt max |Δ| %.2e, decode max |Δ| %.2e%n", fixture, file, worst, worstGen);
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jamba4j.format.Npy;
 import io.jamba4j.format.NpyArray;
+import io.jamba4j.generate.Sampler;
 
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -31,6 +32,38 @@ public final class FixtureSupport {
         JsonNode eval = new ObjectMapper().readTree(d.resolve("eval.json").toFile());
         return new Reference(ints(eval.get("tokens")), ints(eval.get("greedy")),
                 Npy.read(d.resolve("logprobs.npy")), Npy.read(d.resolve("gen_logprobs.npy")));
+    }
+
+    /** What {@link #replay} measured: worst |Δ log-prob| over the prompt and over the decode steps, and the greedy ids. */
+    public record Replay(double promptWorst, double decodeWorst, int[] greedy) {}
+
+    /**
+     * Runs the reference's prompt through {@code model} as one batch into {@code cache}, then decodes greedily one
+     * token at a time for as many steps as the reference did, comparing every position's log-probabilities with it.
+     */
+    public static Replay replay(JambaModel model, Cache cache, Reference r) {
+        int v = model.vocabSize();
+        int T = r.tokens().length, N = r.greedy().length;
+        Workspace ws = new Workspace();
+        float[] logits = new float[T * v];
+        model.forward(r.tokens(), 0, T, cache, ws, logits, true);
+        float[] last = java.util.Arrays.copyOfRange(logits, (T - 1) * v, T * v);
+        logSoftmax(logits, T, v);
+        double worst = 0;
+        for (int t = 0; t < T; t++) worst = Math.max(worst, maxAbsDiff(logits, t * v, r.logprobs().data(), t * v, v));
+
+        int[] greedy = new int[N];
+        int next = Sampler.argmax(last, 0, v);
+        float[] row = new float[v];
+        double worstGen = 0;
+        for (int j = 0; j < N; j++) {
+            greedy[j] = next;
+            model.forward(new int[]{next}, 0, 1, cache, ws, row, false);
+            next = Sampler.argmax(row, 0, v);
+            logSoftmax(row, 1, v);
+            worstGen = Math.max(worstGen, maxAbsDiff(row, 0, r.genLogprobs().data(), j * v, v));
+        }
+        return new Replay(worst, worstGen, greedy);
     }
 
     static int[] ints(JsonNode a) {
