@@ -31,7 +31,8 @@ final class BenchCommand implements Callable<Integer> {
     int reps;
     @Option(names = "--vocab-range", description = "Prompt ids are drawn from 3..3+V-1 (default: ${DEFAULT-VALUE}).", defaultValue = "1000")
     int vocabRange;
-    @Option(names = "--probe", description = "Also measure this machine's fp32 FMA peak and memory read bandwidth (adds ~10 s).")
+    @Option(names = "--probe", description = {"Also measure this machine's fp32 FMA peak, and its memory read bandwidth in a",
+            "1.5 s window right after each repetition's decode (adds ~2 s per repetition)."})
     boolean probe;
     @Option(names = "--fill", defaultValue = "0", description = {"Decode at a long context without paying for its prefill: marks N",
             "positions as cached (zero K/V rows) before the prompt, so prefill and decode attend over N more keys (default: 0)."})
@@ -41,6 +42,11 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (reps < 1 || gen < 1 || prompt < 1 || fill < 0) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "bench: --reps, --gen and --prompt must be at least 1 and --fill at least 0 (got --reps " + reps
+                            + ", --gen " + gen + ", --prompt " + prompt + ", --fill " + fill + ")");
+        }
         var simd = Main.simdCheck(main.noSimdCheck);
         long t0 = System.nanoTime();
         try (Jamba j = model.load()) {
@@ -60,6 +66,11 @@ final class BenchCommand implements Callable<Integer> {
             // per repetition would leave the earlier ones' caches and buffers as garbage in the old generation and
             // inflate the resident memory measured below)
             Session s = j.newSession(context, kv.type);
+            // with --probe: each repetition's decode rate, and the bandwidth read in a window right after it (the
+            // bandwidth of a shared machine moves by half from one minute to the next, so each decode is set against
+            // its own neighbour); the peak RSS is read before the first probe, which maps 1 GiB of its own
+            double[] decRate = new double[reps], bwRate = new double[reps];
+            long rss = -1;
             for (int r = 0; r < reps; r++) {
                 s.reset();
                 if (fill > 0) s.cache().skipPositions(fill);
@@ -71,7 +82,13 @@ final class BenchCommand implements Callable<Integer> {
                 long c = System.nanoTime();
                 bestPre = Math.max(bestPre, prompt / ((b - a) / 1e9));
                 bestDec = Math.max(bestDec, gen / ((c - b) / 1e9));
+                decRate[r] = gen / ((c - b) / 1e9);
+                if (probe) {
+                    if (r == 0) rss = peakRssBytes();
+                    bwRate[r] = io.jamba4j.kernels.KernelBench.bandwidth(1, 1_500_000_000L);
+                }
             }
+            if (!probe) rss = peakRssBytes();
             long weightBytes = j.checkpoint().weights().tensors().values().stream().mapToLong(t -> t.byteSize()).sum();
             Runtime rt = Runtime.getRuntime();
             ObjectNode o = new ObjectMapper().createObjectNode();
@@ -92,7 +109,6 @@ final class BenchCommand implements Callable<Integer> {
             // the resident-memory prediction (as `jamba info --context N` prints it) next to the measured peak RSS
             var estimate = io.jamba4j.model.MemoryEstimate.of(j.config(), weightBytes, context, kv.type);
             o.put("memory_estimate_bytes", estimate.total());
-            long rss = peakRssBytes();
             if (rss > 0) {
                 o.put("peak_rss_bytes", rss);
                 o.put("peak_rss_over_estimate", Math.round(1000.0 * rss / estimate.total()) / 1000.0);
@@ -120,16 +136,30 @@ final class BenchCommand implements Callable<Integer> {
             o.put("prefill_gflop_s", Math.round(bestPre * flopsTok / 1e8) / 10.0);
             if (probe) {
                 double peak = io.jamba4j.kernels.KernelBench.fmaPeak();
-                double bw = io.jamba4j.kernels.KernelBench.bandwidth();
+                // the first repetition also compiles the decode path: its pair is left out when there are others
+                int from = reps > 1 ? 1 : 0;
+                double[] bws = java.util.Arrays.copyOfRange(bwRate, from, reps), fractions = new double[reps - from];
+                for (int r = from; r < reps; r++) fractions[r - from] = decRate[r] * stepBytes / bwRate[r] / 1e9;
+                java.util.Arrays.sort(bws);
+                java.util.Arrays.sort(fractions);
                 o.put("vector_bits", jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize());
                 o.put("fma_peak_gflop_s", Math.round(peak * 10) / 10.0);
-                o.put("bandwidth_gb_s", Math.round(bw * 100) / 100.0);
-                o.put("decode_fraction_of_bandwidth", Math.round(bestDec * stepBytes / bw / 1e9 * 1000) / 1000.0);
+                o.put("bandwidth_gb_s", Math.round(median(bws) * 100) / 100.0);
+                o.put("bandwidth_gb_s_min", Math.round(bws[0] * 100) / 100.0);
+                o.put("bandwidth_gb_s_max", Math.round(bws[bws.length - 1] * 100) / 100.0);
+                // median over those repetitions of (decode GB/s ÷ the bandwidth read right after it)
+                o.put("decode_fraction_of_bandwidth", Math.round(median(fractions) * 1000) / 1000.0);
                 o.put("prefill_fraction_of_peak", Math.round(bestPre * flopsTok / peak / 1e9 * 1000) / 1000.0);
             }
             System.out.println(o);
         }
         return 0;
+    }
+
+    /** Median of a sorted array. */
+    static double median(double[] sorted) {
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     /** The process' peak resident set size (VmHWM of /proc/self/status), or -1 where there is none (not Linux). */

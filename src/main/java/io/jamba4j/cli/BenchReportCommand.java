@@ -70,11 +70,17 @@ final class BenchReportCommand implements Callable<Integer> {
             var probed = rows.stream().map(r -> r.jamba).filter(x -> x != null && x.has("fma_peak_gflop_s")).toList();
             double pMin = probed.stream().mapToDouble(x -> x.get("fma_peak_gflop_s").asDouble()).min().orElse(0);
             double pMax = probed.stream().mapToDouble(x -> x.get("fma_peak_gflop_s").asDouble()).max().orElse(0);
-            double bMin = probed.stream().mapToDouble(x -> x.get("bandwidth_gb_s").asDouble()).min().orElse(0);
-            double bMax = probed.stream().mapToDouble(x -> x.get("bandwidth_gb_s").asDouble()).max().orElse(0);
-            md.append(String.format(Locale.ROOT, "Measured in the same run (`jamba bench --probe`, once per row, %d threads): fp32 FMA peak "
-                    + "**%.1f–%.1f GFLOP/s**, memory read bandwidth **%.1f–%.1f GB/s**; each row's fractions use its own probe.%n%n",
-                    any.path("threads").asInt(), pMin, pMax, bMin, bMax));
+            // older result files have one probe per row; newer ones one window per repetition (min / max fields)
+            double bMin = probed.stream().mapToDouble(x -> x.path("bandwidth_gb_s_min").asDouble(x.get("bandwidth_gb_s").asDouble())).min().orElse(0);
+            double bMax = probed.stream().mapToDouble(x -> x.path("bandwidth_gb_s_max").asDouble(x.get("bandwidth_gb_s").asDouble())).max().orElse(0);
+            boolean paired = any.has("bandwidth_gb_s_min");
+            md.append(String.format(Locale.ROOT, "Measured in the same run (`jamba bench --probe`, %d threads): fp32 FMA peak "
+                    + "**%.1f–%.1f GFLOP/s** (once per row), memory read bandwidth **%.1f–%.1f GB/s** %s.%n%n",
+                    any.path("threads").asInt(), pMin, pMax, bMin, bMax, paired
+                            ? "(a 1.5 s window right after each repetition's decode; a row's % of bandwidth is the median, over "
+                              + "its repetitions after the first, of that repetition's decode GB/s ÷ the window right after it: "
+                              + "this VM's bandwidth moves by half within a minute, so a decode is only set against its neighbour)"
+                            : "(once per row; each row's fractions use its own probe)"));
             md.append(String.format(Locale.ROOT, "Prompt %d, decode %d tokens.%n%n", any.path("prompt").asInt(), any.path("gen").asInt()));
         }
         md.append("| weights | prefill tok/s jamba4j | llama.cpp | ratio | decode tok/s jamba4j | llama.cpp | ratio | decode GB/s (jamba4j, % of bandwidth) | prefill GFLOP/s (jamba4j, % of peak) |\n");
