@@ -80,9 +80,9 @@ final class BenchCommand implements Callable<Integer> {
                 long b = System.nanoTime();
                 for (int k = 0; k < gen; k++) tok = Sampler.argmax(s.step(tok), 0, v);
                 long c = System.nanoTime();
-                bestPre = Math.max(bestPre, prompt / ((b - a) / 1e9));
-                bestDec = Math.max(bestDec, gen / ((c - b) / 1e9));
                 decRate[r] = gen / ((c - b) / 1e9);
+                bestPre = Math.max(bestPre, prompt / ((b - a) / 1e9));
+                bestDec = Math.max(bestDec, decRate[r]);
                 if (probe) {
                     if (r == 0) rss = peakRssBytes();
                     bwRate[r] = io.jamba4j.kernels.KernelBench.bandwidth(1, 1_500_000_000L);
