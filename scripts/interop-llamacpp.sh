@@ -12,7 +12,8 @@
 #     `jamba logits` on the same file (TOL_KQUANT, default 0.05; prompt rows only, greedy not compared). Both sides
 #     quantize activations to Q8_K exactly alike (quantize_row_q8_K_ref) and sum exact integers, but jamba4j does not
 #     reproduce llama.cpp's float order for k-quants (it sums a super-block in int32 before scaling, possibly in its
-#     repacked 8x8 kernels; jamba4j scales per 32-group): single dot products agree to ~1.5e-6 of Σ|w·x|, rows to
+#     repacked 8x8 kernels; jamba4j scales Q4_K per half super-block and Q6_K per 32-group): single dot products agree
+#     to ~1.5e-6 of Σ|w·x|, rows to
 #     ~1e-6 — until a last-bit difference flips one Q8_K rounding somewhere, after which rows differ by ~1e-2. The
 #     tiny random model does the same against itself: jamba4j with -XX:UseAVX=2 vs AVX-512 (same k-quant sums, other
 #     float kernels differing in the last bit) shows the same ~1e-2 jumps. 0.05 (as for Q4_0) bounds that.

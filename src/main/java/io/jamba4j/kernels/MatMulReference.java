@@ -17,11 +17,14 @@ import java.lang.foreign.ValueLayout;
  *   <li>Q8_0 / Q4_0: the activation row is quantized to Q8_0 blocks ({@link #quantizeActivation}); each block's
  *       integer dot product (exact) is scaled by {@code d_w * d_x} and accumulated in float32.</li>
  *   <li>Q4_K / Q6_K: the activation row is quantized to Q8_K blocks of 256 ({@link #quantizeActivationQ8K}, float32
- *       scale). Per 32-element group g, in order: the exact integer dot product P_g of the weight integers
- *       (Q4_K: the 4-bit q; Q6_K: (q − 32)·sc of its 16-element sub-block, |P_g| &lt; 2^24) with the activation
- *       integers; then {@code acc = fma(P_g, (d·sc_g)·d_x, acc)} and {@code acc = fma((dmin·m_g)·d_x, −Σ q_x, acc)}
- *       for Q4_K, {@code acc = fma(P_g, d·d_x, acc)} for Q6_K. llama.cpp sums whole super-blocks in int32 before
- *       scaling; the results agree up to float32 accumulation order.</li>
+ *       scale d_x). Q4_K, per super-block: the exact integer sums A = Σ_{g<4} sc_g·P_g and B = Σ_{g≥4} sc_g·P_g of the
+ *       4-bit q times the activation integers (P_g: 32-element group g; |A|, |B| ≤ 4·63·32·15·127 &lt; 2^24, so exact in
+ *       float32 whatever the order of their partial sums) and M = Σ_g m_g·(−Σ q_x of group g); then, in order,
+ *       {@code acc = fma(A, d·d_x, acc)}, {@code acc = fma(B, d·d_x, acc)}, {@code acc = fma(M, dmin·d_x, acc)}.
+ *       Q6_K, per 32-element group g in order: the exact integer dot product P_g of (q − 32)·sc of its
+ *       16-element sub-block with the activation integers (|P_g| &lt; 2^24), then {@code acc = fma(P_g, d·d_x, acc)}.
+ *       llama.cpp sums whole super-blocks in int32 before scaling; the results agree up to float32 rounding of
+ *       those sums and the accumulation order.</li>
  * </ul>
  */
 final class MatMulReference {
@@ -96,6 +99,7 @@ final class MatMulReference {
                             long p = base + 144L * sb;
                             float d = Float.float16ToFloat(seg.get(I16, p));
                             float dmin = Float.float16ToFloat(seg.get(I16, p + 2));
+                            int first = 0, second = 0, mins = 0; // A, B and M of the super-block
                             for (int g = 0; g < 8; g++) {
                                 int sm = Dequantize.q4kScaleMin(g, seg, p + 4);
                                 int k0 = 256 * sb + 32 * g, gi = 8 * sb + g;
@@ -104,9 +108,14 @@ final class MatMulReference {
                                     int b = seg.get(ValueLayout.JAVA_BYTE, p + 16 + 32L * (g / 2) + i) & 0xFF;
                                     sumi += ((g & 1) == 0 ? b & 0xF : b >>> 4) * (int) xr[k0 + i];
                                 }
-                                s = Math.fma((float) sumi, (d * (sm & 0xFF)) * dx[gi], s);
-                                s = Math.fma((dmin * (sm >>> 8)) * dx[gi], nbs[gi], s);
+                                if (g < 4) first += (sm & 0xFF) * sumi;
+                                else second += (sm & 0xFF) * sumi;
+                                mins += (sm >>> 8) * (int) nbs[gi];
                             }
+                            float dx0 = dx[8 * sb];
+                            s = Math.fma((float) first, d * dx0, s);
+                            s = Math.fma((float) second, d * dx0, s);
+                            s = Math.fma((float) mins, dmin * dx0, s);
                         }
                     }
                     case Q6_K -> {

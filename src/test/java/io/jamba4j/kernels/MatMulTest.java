@@ -221,6 +221,48 @@ class MatMulTest {
         }
     }
 
+    /**
+     * Q4_K at the edge of its exactness bound: every scale, min and nibble at its maximum (63, 63, 15) and activations
+     * that quantize to ±127, so the half-super-block sums reach 4·63·32·15·127 = 15,361,920 (just under 2^24). The
+     * matvec, the GEMM and the reference must agree bit for bit and equal the exact value.
+     */
+    @Test
+    void q4kSuperBlockSumsAtTheirBoundAreExact() {
+        int in = 512, out = 5;
+        byte[] raw = new byte[out * 2 * 144];
+        for (int sb = 0; sb < out * 2; sb++) {
+            int p = 144 * sb;
+            raw[p] = 0x00; raw[p + 1] = 0x3C;     // d = 1.0 (fp16)
+            raw[p + 2] = 0x00; raw[p + 3] = 0x38; // dmin = 0.5
+            for (int i = 4; i < 144; i++) raw[p + i] = (byte) 0xFF; // scales = mins = 63, every nibble 15
+        }
+        Tensor w = new Tensor("w", GgmlType.Q4_K, new long[]{out, in}, MemorySegment.ofArray(raw));
+        for (float sign : new float[]{1f, -1f}) {
+            float[] x = new float[3 * in];
+            java.util.Arrays.fill(x, sign * 2f);
+            float[] ref = new float[3 * out], y1 = new float[out], y3 = new float[3 * out];
+            MatMulReference.matmul(w, x, 0, 3, ref, 0);
+            MatMul.matmul(w, x, 0, 1, y1, 0);
+            MatMul.matmul(w, x, 0, 3, y3, 0);
+            float dx = 1f / (-127f / (sign * 2f));
+            // the block's max is ±2 itself, iscale = -127 / (±2): every q_x = −127 and d_x = ∓2/127; −Σ q_x = 32·127
+            float half = -4 * 63 * 32 * 15 * 127;
+            float acc = 0f;
+            for (int sb = 0; sb < 2; sb++) {
+                acc = Math.fma(half, 1f * dx, acc);
+                acc = Math.fma(half, 1f * dx, acc);
+                acc = Math.fma(8 * 63 * 32 * 127, 0.5f * dx, acc);
+            }
+            // and that is the dot product itself: weights 63·15 − 0.5·63 = 913.5, activations ±2
+            assertEquals(512 * 913.5 * 2 * sign, acc, 1e-5 * 512 * 913.5 * 2);
+            for (int o = 0; o < out; o++) {
+                assertEquals(acc, ref[o], "reference, sign " + sign);
+                assertEquals(Float.floatToIntBits(acc), Float.floatToIntBits(y1[o]), "matvec, sign " + sign);
+                for (int t = 0; t < 3; t++) assertEquals(Float.floatToIntBits(acc), Float.floatToIntBits(y3[t * out + o]), "gemm, sign " + sign);
+            }
+        }
+    }
+
     @Test
     void activationQuantizationFollowsLlamaCppRounding() {
         float[] x = new float[32];
