@@ -48,6 +48,7 @@ public final class Parallel {
     private static IntRangeBody jobBody;
     private static int jobN;
     private static int jobGrain;
+    private static boolean jobGuided;
     private static volatile Throwable jobError;
 
     static {
@@ -86,6 +87,20 @@ public final class Parallel {
      * exception thrown by a body is rethrown here.
      */
     public static void forRange(int n, int grain, IntRangeBody body) {
+        run(n, grain, false, body);
+    }
+
+    /**
+     * Like {@link #forRange(int, int, IntRangeBody)}, but chunks shrink as the range is used up (guided scheduling):
+     * each claim takes about 1/(2·threads) of what is left, rounded down to a multiple of {@code grain} and at least
+     * {@code grain}. A call thus ends on small chunks, so the threads finish within one small chunk of each other,
+     * with few claims overall. Every chunk but the last starts at a multiple of {@code grain}.
+     */
+    public static void forRangeGuided(int n, int grain, IntRangeBody body) {
+        run(n, grain, true, body);
+    }
+
+    private static void run(int n, int grain, boolean guided, IntRangeBody body) {
         if (n <= 0) return;
         if (grain < 1) grain = 1;
         if (n > 1 << 30) throw new IllegalArgumentException("a parallel loop of " + n + " items is over the limit of 2^30");
@@ -99,6 +114,7 @@ public final class Parallel {
             jobBody = body;
             jobN = n;
             jobGrain = grain;
+            jobGuided = guided;
             jobError = null;
             DONE.set(0);
             CLAIM.set(g << 32);          // opens this call's items
@@ -138,8 +154,9 @@ public final class Parallel {
             IntRangeBody body = jobBody;
             int n = jobN, grain = jobGrain;
             if (s >= n) return;
-            if (!CLAIM.compareAndSet(c, c + grain)) continue;
-            int e = Math.min(n, s + grain);
+            int size = jobGuided ? Math.max(1, (n - s) / (2 * THREADS * grain)) * grain : grain;
+            if (!CLAIM.compareAndSet(c, c + size)) continue;
+            int e = Math.min(n, s + size);
             try {
                 body.run(s, e);
             } catch (Throwable t) {

@@ -22,6 +22,32 @@ class ParallelTest {
     }
 
     @Test
+    void guidedCoversEveryIndexOnceInShrinkingAlignedChunks() {
+        for (int n : new int[]{1, 2, 7, 100, 1000, 12345, 32000}) {
+            for (int grain : new int[]{1, 4, 64, 5000}) {
+                int[] hits = new int[n];
+                java.util.List<int[]> chunks = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+                Parallel.forRangeGuided(n, grain, (s, e) -> {
+                    assertTrue(s < e);
+                    chunks.add(new int[]{s, e});
+                    for (int i = s; i < e; i++) hits[i]++;
+                });
+                for (int i = 0; i < n; i++) assertEquals(1, hits[i], "n=" + n + " grain=" + grain + " i=" + i);
+                for (int[] c : chunks) {
+                    assertEquals(0, c[0] % grain, "chunk start " + c[0] + " not a multiple of grain " + grain);
+                    if (c[1] < n) assertEquals(0, (c[1] - c[0]) % grain, "chunk " + c[0] + ".." + c[1]);
+                }
+                if (Parallel.threads() > 1 && n >= 64 * grain) {
+                    chunks.sort(java.util.Comparator.comparingInt(c -> c[0]));
+                    int first = chunks.get(0)[1] - chunks.get(0)[0], last = chunks.get(chunks.size() - 1)[1] - chunks.get(chunks.size() - 1)[0];
+                    assertTrue(first > last, "chunks shrink: first " + first + ", last " + last);
+                    assertTrue(last <= grain, "the last chunk is at most one grain: " + last);
+                }
+            }
+        }
+    }
+
+    @Test
     void manyShortCallsAndNesting() {
         AtomicInteger sum = new AtomicInteger();
         for (int k = 0; k < 20000; k++) {
