@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jamba4j.Jamba;
 import io.jamba4j.generate.Sampler;
 import io.jamba4j.generate.Session;
+import io.jamba4j.kernels.MatMul;
 import io.jamba4j.kernels.Parallel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -102,6 +103,8 @@ final class BenchCommand implements Callable<Integer> {
             o.put("decode_tok_s", Math.round(bestDec * 100) / 100.0);
             o.put("weight_bytes", weightBytes);
             o.put("kv_type", kv.type.toString());
+            int f32Rows = MatMul.f32MatvecRows();
+            if (f32Rows != 0) o.put("f32_matvec_rows", f32Rows); // the F32 matvec kernel chosen (MatMul.F32Rows)
             o.put("context_fill", fill);
             o.put("kv_cache_bytes", j.config().kvCacheBytes(context, kv.type.bytes()));
             o.put("mamba_state_bytes", j.config().mambaStateBytes());

@@ -89,6 +89,14 @@ public final class MatMul {
         }
     }
 
+    /**
+     * The F32 matrix-vector kernel in use: 1 or 4 rows per step, or 0 while the first F32 products still time both
+     * ({@link F32Rows}). Results never depend on it.
+     */
+    public static int f32MatvecRows() {
+        return F32Rows.current();
+    }
+
     // ------------------------------------------------------------------------------------------------------------
     // T = 1
 
@@ -100,6 +108,8 @@ public final class MatMul {
         float[] dx = new float[0];
         float[] nbs = new float[0];
         int[] nbsI = new int[0];
+        /** F32 only: rows per step, 1 or 4 ({@link F32Rows}). */
+        int f32Rows;
         MemorySegment seg;
         long rowBytes;
         int in;
@@ -112,7 +122,10 @@ public final class MatMul {
         @Override
         public void run(int start, int end) {
             switch (type) {
-                case F32 -> rowsF32(seg, rowBytes, in, xv, xo, y, yo, start, end);
+                case F32 -> {
+                    if (f32Rows == 4) rowsF32x4(seg, rowBytes, in, xv, xo, y, yo, start, end);
+                    else rowsF32(seg, rowBytes, in, xv, xo, y, yo, start, end);
+                }
                 case F16 -> rowsF16(seg, rowBytes, in, xv, xo, y, yo, start, end);
                 case BF16 -> rowsBF16(seg, rowBytes, in, xv, xo, y, yo, start, end);
                 case Q8_0 -> rowsQ8(seg, rowBytes, in, xv, dx, y, yo, start, end);
@@ -167,6 +180,13 @@ public final class MatMul {
         task.yo = yOff;
         try {
             long bytes = task.rowBytes * out;
+            boolean timed = false;
+            long t0 = 0;
+            if (type == GgmlType.F32) {
+                task.f32Rows = F32Rows.pick();
+                timed = F32Rows.trialFor(bytes);
+                if (timed) t0 = System.nanoTime();
+            }
             if (bytes < SERIAL_BYTES || Parallel.threads() == 1) {
                 task.run(0, out);
             } else {
@@ -179,6 +199,7 @@ public final class MatMul {
                 int grain = (int) Math.min(out, (minRows + 3) & ~3L);
                 Parallel.forRangeGuided(out, grain, task);
             }
+            if (timed) F32Rows.record(task.f32Rows, System.nanoTime() - t0, bytes);
         } finally {
             task.seg = null;
             task.xv = null;
@@ -249,9 +270,10 @@ public final class MatMul {
      * prefetcher starts over) and reads x a quarter as often. Measured with 2 threads on the development VM: KernelBench
      * {@code mv F32 5632 2048}, 36–40 GB/s one row at a time → 43–49 GB/s four at a time (3 alternating process pairs);
      * 1.4 GB of such matrices, medians of 36 interleaved rotations, 28.5 → 31.4 and 31.6 → 35.1 GB/s. Remainder rows
-     * go one at a time.
+     * go one at a time. On another VM of the same kind (half the FMA peak, 32–44 GB/s) one row at a time was faster:
+     * see {@link F32Rows}, which picks one of the two at run time.
      */
-    static void rowsF32(MemorySegment seg, long rowBytes, int in, float[] x, int xo, float[] y, int yo, int r0, int r1) {
+    static void rowsF32x4(MemorySegment seg, long rowBytes, int in, float[] x, int xo, float[] y, int yo, int r0, int r1) {
         int up2 = in & ~(2 * L - 1);
         int r = r0;
         for (; r + 4 <= r1; r += 4) {
@@ -284,7 +306,13 @@ public final class MatMul {
             y[yo + r + 2] = s2;
             y[yo + r + 3] = s3;
         }
-        for (; r < r1; r++) {
+        rowsF32(seg, rowBytes, in, x, xo, y, yo, r, r1);
+    }
+
+    /** F32 rows one at a time: one sequential weight stream per thread, two accumulators. */
+    static void rowsF32(MemorySegment seg, long rowBytes, int in, float[] x, int xo, float[] y, int yo, int r0, int r1) {
+        int up2 = in & ~(2 * L - 1);
+        for (int r = r0; r < r1; r++) {
             long base = r * rowBytes;
             FloatVector a0 = FloatVector.zero(F), c0 = a0;
             int i = 0;
@@ -295,6 +323,67 @@ public final class MatMul {
             float s = a0.add(c0).reduceLanes(VectorOperators.ADD);
             for (; i < in; i++) s = Math.fma(seg.get(F32LE, base + 4L * i), x[xo + i], s);
             y[yo + r] = s;
+        }
+    }
+
+    /**
+     * Chooses between the F32 matvec kernels {@link #rowsF32} (one row at a time) and {@link #rowsF32x4} (four): which
+     * streams faster depends on the machine's prefetchers, and both compute every row with the same operations in
+     * the same order, so the choice never changes a result. Measured on two development VMs of the same kind, 2
+     * threads: one (AVX-512 FMA peak ~480 GFLOP/s) streamed 7–22% faster four rows at a time, the other (~230
+     * GFLOP/s) 13% faster one row at a time (a decode-like sequence of bench-small's matrices, 20 alternating rounds in
+     * one process: 25.3 vs 28.5 GB/s at 512 bits, 26.7 vs 32.7 at 256 bits). Property {@code jamba4j.f32rows}:
+     * {@code 1}, {@code 4}, or {@code auto} (default): the first large (≥ 1 MiB) F32 matrix-vector products of the
+     * process alternate between the two, {@value #TRIAL_CALLS} each, timed over the same seconds so that both see the
+     * same machine, and the faster (total bytes / total time) is kept from then on.
+     */
+    static final class F32Rows {
+        private F32Rows() {}
+
+        static final int TRIAL_CALLS = 48;
+        private static final long TRIAL_MIN_BYTES = 1 << 20;
+        /** 1 or 4 once chosen (or forced), 0 while the trial runs. */
+        private static volatile int choice = forced();
+        private static final java.util.concurrent.atomic.AtomicInteger TURN = new java.util.concurrent.atomic.AtomicInteger();
+        private static final long[] NANOS = new long[2], BYTES = new long[2];
+        private static final int[] CALLS = new int[2];
+
+        private static int forced() {
+            String p = System.getProperty("jamba4j.f32rows", "auto").trim();
+            return switch (p) {
+                case "1" -> 1;
+                case "4" -> 4;
+                case "auto", "" -> 0;
+                default -> throw new IllegalArgumentException("jamba4j.f32rows must be 1, 4 or auto, got '" + p + "'");
+            };
+        }
+
+        /** Rows per step for the next F32 matvec. */
+        static int pick() {
+            int c = choice;
+            return c != 0 ? c : (TURN.getAndIncrement() & 1) == 0 ? 1 : 4;
+        }
+
+        /** Whether a matvec of {@code bytes} weights is part of the trial (its time is to be {@link #record}ed). */
+        static boolean trialFor(long bytes) {
+            return choice == 0 && bytes >= TRIAL_MIN_BYTES;
+        }
+
+        static synchronized void record(int rows, long nanos, long bytes) {
+            if (choice != 0) return;
+            int k = rows == 4 ? 1 : 0;
+            NANOS[k] += nanos;
+            BYTES[k] += bytes;
+            CALLS[k]++;
+            if (CALLS[0] >= TRIAL_CALLS && CALLS[1] >= TRIAL_CALLS) {
+                double one = BYTES[0] / (double) NANOS[0], four = BYTES[1] / (double) NANOS[1];
+                choice = four > one ? 4 : 1;
+            }
+        }
+
+        /** The kernel in use: 1 or 4 rows per step, or 0 while still undecided. */
+        static int current() {
+            return choice;
         }
     }
 

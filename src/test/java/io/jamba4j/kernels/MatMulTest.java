@@ -110,6 +110,23 @@ class MatMulTest {
         }
     }
 
+    /** The two F32 matvec kernels (one row or four per step, chosen at run time) give the same bits. */
+    @Test
+    void f32RowKernelsAgreeBitForBit() {
+        for (int[] s : new int[][]{{1, 16}, {7, 100}, {13, 1024}, {41, 1000}, {64, 2048}}) {
+            Tensor w = randomWeight(GgmlType.F32, s[0], s[1], 11L * s[0] + s[1], s[0] % 5);
+            float[] x = randomX(s[1] + 3, s[1]);
+            float[] one = new float[s[0] + 2], four = new float[s[0] + 2];
+            MatMul.rowsF32(w.data(), w.rowBytes(), s[1], x, 3, one, 2, 0, s[0]);
+            MatMul.rowsF32x4(w.data(), w.rowBytes(), s[1], x, 3, four, 2, 0, s[0]);
+            for (int o = 0; o < s[0]; o++) {
+                assertEquals(Float.floatToIntBits(one[o + 2]), Float.floatToIntBits(four[o + 2]), s[0] + "x" + s[1] + " row " + o);
+            }
+        }
+        int rows = MatMul.f32MatvecRows();
+        assertTrue(rows == 0 || rows == 1 || rows == 4, "f32MatvecRows = " + rows);
+    }
+
     @Test
     void gemmRowEqualsMatvecForQuantizedTypes() {
         // both paths must quantize activations the same way: the same output up to accumulation order
