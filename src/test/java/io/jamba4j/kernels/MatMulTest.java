@@ -127,6 +127,25 @@ class MatMulTest {
         assertTrue(rows == 0 || rows == 1 || rows == 4, "f32MatvecRows = " + rows);
     }
 
+    /**
+     * The F32-family matvec kernels give the same bits before and after the JIT compiles them (their lane sums have
+     * a fixed order; {@code reduceLanes} sums in the interpreter's order at first and in C2's later).
+     */
+    @Test
+    void f32KernelsDoNotDependOnCompilation() {
+        for (GgmlType type : new GgmlType[]{GgmlType.F32, GgmlType.F16, GgmlType.BF16}) {
+            Tensor w = randomWeight(type, 9, 1000, 77 + type.ordinal(), 0);
+            float[] x = randomX(1000, 78);
+            float[] cold = new float[9], warm = new float[9];
+            MatMul.matmul(w, x, 0, 1, cold, 0);
+            Tensor small = randomWeight(type, 8, 64, 79, 0);
+            float[] xs = randomX(64, 80), ys = new float[8];
+            for (int i = 0; i < 40_000; i++) MatMul.matmul(small, xs, 0, 1, ys, 0); // compiles the kernels
+            MatMul.matmul(w, x, 0, 1, warm, 0);
+            for (int o = 0; o < 9; o++) assertEquals(Float.floatToIntBits(cold[o]), Float.floatToIntBits(warm[o]), type + " row " + o);
+        }
+    }
+
     @Test
     void gemmRowEqualsMatvecForQuantizedTypes() {
         // both paths must quantize activations the same way: the same output up to accumulation order
