@@ -463,7 +463,7 @@ public final class FlashAttention {
             e.intoArray(sc, o + j);
             sum = sum.add(e);
         }
-        return sum.reduceLanes(VectorOperators.ADD);
+        return VectorOps.sumLanes(sum);
     }
 
     /**

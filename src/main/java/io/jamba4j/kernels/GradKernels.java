@@ -4,7 +4,6 @@ import io.jamba4j.tensor.GgmlType;
 import io.jamba4j.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -27,16 +26,6 @@ public final class GradKernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
     /** Shuffles moving lane i+w to lane i for w = L/2, L/4, …, 1. */
-    private static final VectorShuffle<Float>[] HALVES = halves();
-
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] halves() {
-        int steps = Integer.numberOfTrailingZeros(L);
-        VectorShuffle<Float>[] h = new VectorShuffle[steps];
-        for (int i = 0, w = L / 2; i < steps; i++, w /= 2) h[i] = VectorShuffle.iota(F, w, 1, true);
-        return h;
-    }
-
     /** Below this many multiply-adds a kernel runs on the calling thread. */
     private static final long SERIAL_WORK = 1L << 17;
 
@@ -224,10 +213,8 @@ public final class GradKernels {
         for (int up = n - L; i <= up; i += L) {
             s = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), s);
         }
-        // lanes summed by a fixed tree of lane-wise adds (reduceLanes' order may differ between the interpreter and
-        // C2, and exact resume needs the same bits whenever a step runs)
-        for (VectorShuffle<Float> half : HALVES) s = s.add(s.rearrange(half));
-        float r = s.lane(0);
+        // lanes summed in a fixed order (VectorOps.sumLanes): exact resume needs the same bits whenever a step runs
+        float r = VectorOps.sumLanes(s);
         for (; i < n; i++) r += a[aOff + i] * b[bOff + i];
         return r;
     }
@@ -421,8 +408,7 @@ public final class GradKernels {
         i = 0;
         for (int upTo = n - L; i <= upTo; i += L) sv = sv.add(SelectiveScan.expV(FloatVector.fromArray(F, x, off + i).sub(max)));
         double sum = 0;
-        for (VectorShuffle<Float> half : HALVES) sv = sv.add(sv.rearrange(half));
-        sum += sv.lane(0);
+        sum += VectorOps.sumLanes(sv);
         for (; i < n; i++) sum += SelectiveScan.exp(x[off + i] - max);
         return max + Math.log(sum);
     }

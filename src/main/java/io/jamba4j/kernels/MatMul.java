@@ -9,7 +9,6 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -293,8 +292,8 @@ public final class MatMul {
                 a3 = FloatVector.fromMemorySegment(F, seg, b3 + p, LE).fma(x0, a3);
                 c3 = FloatVector.fromMemorySegment(F, seg, b3 + q, LE).fma(x1, c3);
             }
-            float s0 = sumLanes(a0.add(c0)), s1 = sumLanes(a1.add(c1));
-            float s2 = sumLanes(a2.add(c2)), s3 = sumLanes(a3.add(c3));
+            float s0 = VectorOps.sumLanes(a0.add(c0)), s1 = VectorOps.sumLanes(a1.add(c1));
+            float s2 = VectorOps.sumLanes(a2.add(c2)), s3 = VectorOps.sumLanes(a3.add(c3));
             for (; i < in; i++) {
                 float xi = x[xo + i];
                 s0 = Math.fma(seg.get(F32LE, b0 + 4L * i), xi, s0);
@@ -310,25 +309,6 @@ public final class MatMul {
         rowsF32(seg, rowBytes, in, x, xo, y, yo, r, r1);
     }
 
-    private static final VectorShuffle<Float> XOR1 = VectorShuffle.fromOp(F, i -> i ^ 1);
-    private static final VectorShuffle<Float> XOR2 = VectorShuffle.fromOp(F, i -> i ^ 2);
-    private static final VectorShuffle<Float> XOR4 = VectorShuffle.fromOp(F, i -> (i ^ 4) & (L - 1));
-    private static final VectorShuffle<Float> XOR8 = VectorShuffle.fromOp(F, i -> (i ^ 8) & (L - 1));
-
-    /**
-     * The sum of v's lanes in a fixed order (halves added pairwise, then quarters, …), whatever compiles the caller.
-     * {@code reduceLanes(ADD)} leaves the order of a float sum to the implementation, and the interpreter's and C2's
-     * orders differ: a row computed before and after a kernel is compiled could differ in the last bit. The
-     * integer-valued sums of the quantized kernels are exact in any order and keep {@code reduceLanes}.
-     */
-    static float sumLanes(FloatVector v) {
-        if (L == 16) v = v.add(v.rearrange(XOR8));
-        v = v.add(v.rearrange(XOR4));
-        v = v.add(v.rearrange(XOR2));
-        v = v.add(v.rearrange(XOR1));
-        return v.lane(0);
-    }
-
     /** F32 rows one at a time: one sequential weight stream per thread, two accumulators. */
     static void rowsF32(MemorySegment seg, long rowBytes, int in, float[] x, int xo, float[] y, int yo, int r0, int r1) {
         int up2 = in & ~(2 * L - 1);
@@ -340,7 +320,7 @@ public final class MatMul {
                 a0 = FloatVector.fromMemorySegment(F, seg, base + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), a0);
                 c0 = FloatVector.fromMemorySegment(F, seg, base + 4L * i + 4L * L, LE).fma(FloatVector.fromArray(F, x, xo + i + L), c0);
             }
-            float s = sumLanes(a0.add(c0));
+            float s = VectorOps.sumLanes(a0.add(c0));
             for (; i < in; i++) s = Math.fma(seg.get(F32LE, base + 4L * i), x[xo + i], s);
             y[yo + r] = s;
         }
@@ -440,7 +420,7 @@ public final class MatMul {
                         .blend(sh.or(0x7F800000), mag.compare(VectorOperators.GE, 0x7C00));
                 a0 = bits.or(h.and(0x80000000)).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + i), a0);
             }
-            float s = sumLanes(a0.add(a1));
+            float s = VectorOps.sumLanes(a0.add(a1));
             for (; i < in; i++) s = Math.fma(Float.float16ToFloat(seg.get(I16LE, base + 2L * i)), x[xo + i], s);
             y[yo + r] = s;
         }
@@ -467,7 +447,7 @@ public final class MatMul {
                         .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
                 a0 = w0.fma(FloatVector.fromArray(F, x, xo + i), a0);
             }
-            float s = sumLanes(a0.add(a1));
+            float s = VectorOps.sumLanes(a0.add(a1));
             for (; i < in; i++) s = Math.fma(Dequantize.bf16ToFloat(seg.get(I16LE, base + 2L * i)), x[xo + i], s);
             y[yo + r] = s;
         }

@@ -2,6 +2,7 @@ package io.jamba4j.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -13,6 +14,25 @@ public final class VectorOps {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
+    private static final VectorShuffle<Float> XOR1 = VectorShuffle.fromOp(F, i -> i ^ 1);
+    private static final VectorShuffle<Float> XOR2 = VectorShuffle.fromOp(F, i -> (i ^ 2) & (L - 1));
+    private static final VectorShuffle<Float> XOR4 = VectorShuffle.fromOp(F, i -> (i ^ 4) & (L - 1));
+    private static final VectorShuffle<Float> XOR8 = VectorShuffle.fromOp(F, i -> (i ^ 8) & (L - 1));
+
+    /**
+     * The sum of v's lanes in a fixed order: lane 0 of v + v[i^(L/2)], then of that + its lanes i^(L/4), … (pairs
+     * of halves, quarters, …), whatever compiles the caller. {@code reduceLanes(ADD)} leaves the order of a float
+     * sum to the implementation, and the interpreter's and C2's orders differ: a value computed before and after a
+     * kernel is compiled could differ in the last bit (and an exactly resumed training step would not be exact).
+     * Sums of exact integers (the quantized matvec blocks) are order-free and may keep {@code reduceLanes}.
+     */
+    public static float sumLanes(FloatVector v) {
+        if (L >= 16) v = v.add(v.rearrange(XOR8));
+        if (L >= 8) v = v.add(v.rearrange(XOR4));
+        if (L >= 4) v = v.add(v.rearrange(XOR2));
+        if (L >= 2) v = v.add(v.rearrange(XOR1));
+        return v.lane(0);
+    }
 
     /** Σ a[aOff+i] · b[bOff+i] for i in [0, n), float32 with SIMD accumulators. */
     public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
@@ -27,7 +47,7 @@ public final class VectorOps {
         for (int up = n - L; i <= up; i += L) {
             s0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), s0);
         }
-        float s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(s0.add(s1).add(s2.add(s3)));
         for (; i < n; i++) s += a[aOff + i] * b[bOff + i];
         return s;
     }

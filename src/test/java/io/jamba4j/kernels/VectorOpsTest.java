@@ -108,4 +108,21 @@ class VectorOpsTest {
         assertEquals(0f, VectorOps.softplus(-30f)); // 1 + e^-30 == 1 in float, as logf(1 + expf(v)) in C
         assertEquals((float) Math.log(1f + (float) Math.exp(-5f)), VectorOps.softplus(-5f));
     }
+
+    /** sumLanes: the same bits before and after the JIT compiles its callers (reduceLanes' order is not fixed). */
+    @Test
+    void dotDoesNotDependOnCompilation() {
+        java.util.Random r = new java.util.Random(4);
+        float[] a = new float[1000], b = new float[1000];
+        for (int i = 0; i < a.length; i++) { a[i] = (float) r.nextGaussian(); b[i] = (float) r.nextGaussian() * 3; }
+        float cold = VectorOps.dot(a, 0, b, 0, 1000);
+        float[] c = java.util.Arrays.copyOf(a, 64), d = java.util.Arrays.copyOf(b, 64);
+        float sink = 0;
+        for (int i = 0; i < 200_000; i++) sink += VectorOps.dot(c, 0, d, 0, 64); // compiles dot
+        float warm = VectorOps.dot(a, 0, b, 0, 1000);
+        org.junit.jupiter.api.Assertions.assertEquals(Float.floatToIntBits(cold), Float.floatToIntBits(warm), "sink " + sink);
+        double exact = 0;
+        for (int i = 0; i < 1000; i++) exact += (double) a[i] * b[i];
+        org.junit.jupiter.api.Assertions.assertEquals(exact, warm, 1e-3);
+    }
 }
