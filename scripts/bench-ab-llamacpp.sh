@@ -23,12 +23,7 @@ while [ $# -gt 0 ]; do
         *) echo "bench-ab: unknown option $1" >&2; exit 2 ;;
     esac
 done
-llama_dir="${JAMBA4J_LLAMA_DIR:-$root/.cache/llama}"
-if [ ! -f "$llama_dir/node_modules/node-llama-cpp/package.json" ]; then
-    echo "bench-ab: installing node-llama-cpp@3.22.1 into $llama_dir" >&2
-    npm install --prefix "$llama_dir" --no-audit --no-fund --loglevel=error node-llama-cpp@3.22.1 >&2
-fi
-export NODE_PATH="$llama_dir/node_modules"
+. "$root/scripts/llama-env.sh"
 mkdir -p "$out"
 rows=()
 for t in ${types//,/ }; do

@@ -26,12 +26,7 @@ while [ $# -gt 0 ]; do
         *) echo "bench: unknown option $1" >&2; exit 2 ;;
     esac
 done
-llama_dir="${JAMBA4J_LLAMA_DIR:-$root/.cache/llama}"
-if [ ! -f "$llama_dir/node_modules/node-llama-cpp/package.json" ]; then
-    echo "bench: installing node-llama-cpp@3.22.1 into $llama_dir" >&2
-    npm install --prefix "$llama_dir" --no-audit --no-fund --loglevel=error node-llama-cpp@3.22.1 >&2
-fi
-export NODE_PATH="$llama_dir/node_modules"
+. "$root/scripts/llama-env.sh"
 mkdir -p "$models" "$out"
 f32="$models/bench-small-f32.gguf"
 if [ ! -f "$f32" ]; then

@@ -22,12 +22,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-llama_dir="${JAMBA4J_LLAMA_DIR:-$root/.cache/llama}"
-if [ ! -f "$llama_dir/node_modules/node-llama-cpp/package.json" ]; then
-    echo "interop: installing node-llama-cpp@3.22.1 into $llama_dir" >&2
-    npm install --prefix "$llama_dir" --no-audit --no-fund --loglevel=error node-llama-cpp@3.22.1 >&2
-fi
-export NODE_PATH="$llama_dir/node_modules"
+. "$root/scripts/llama-env.sh"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 ref() { node scripts/reference/llamacpp-ref.mjs eval "$@" > "$work/llama.log" 2>&1 || { cat "$work/llama.log" >&2; return 1; }; }
