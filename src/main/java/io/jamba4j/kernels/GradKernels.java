@@ -25,7 +25,6 @@ public final class GradKernels {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
-    /** Shuffles moving lane i+w to lane i for w = L/2, L/4, …, 1. */
     /** Below this many multiply-adds a kernel runs on the calling thread. */
     private static final long SERIAL_WORK = 1L << 17;
 
