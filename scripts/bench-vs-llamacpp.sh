@@ -2,9 +2,10 @@
 # Side-by-side speed of jamba4j and llama.cpp on the same GGUF files, in one run on this machine (issue 4's benchmark):
 #   1. builds bench-small (configs/bench-small.json, random weights, `jamba init --seed 42`) as GGUF in F32, then
 #      converts it to each quantized type (default F32,Q8_0,Q4_0; more with --types)
-#   2. for each file: llama.cpp (scripts/reference/llamacpp-bench.mjs, node-llama-cpp) and `jamba bench --probe`
-#      with the same threads, prompt length, decode length and repetitions; the probe measures the fp32 FMA peak and
-#      the memory read bandwidth in the same run
+#   2. for each file: llama.cpp (scripts/reference/llamacpp-bench.mjs, node-llama-cpp), mapped (its default) and with
+#      --no-mmap, and `jamba bench --probe` (weights as `jamba` loads them by default) with the same threads, prompt
+#      length, decode length and repetitions; the probe measures the fp32 FMA peak and the memory read bandwidth in
+#      the same run
 #   3. `jamba bench-report` writes OUT/README.md (table) and OUT/prefill.png, OUT/decode.png; raw JSON lines in
 #      OUT/results.jsonl
 # Usage: scripts/bench-vs-llamacpp.sh [--types F32,Q8_0,Q4_0] [--threads 2] [--prompt 512] [--gen 64] [--reps 3]
@@ -48,10 +49,12 @@ for t in "${tlist[@]}"; do
         echo "bench: converting to $t" >&2
         ./jamba convert "$f32" --to gguf --type "$t" --out "$f" --no-simd-check >&2
     fi
-    echo "bench: $t llama.cpp" >&2
-    node scripts/reference/llamacpp-bench.mjs "$f" --prompt "$prompt" --gen "$gen" --threads "$threads" --reps "$reps" \
-        | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const o=JSON.parse(s.trim().split("\n").pop());o.engine="llama.cpp";console.log(JSON.stringify(o))})' >> "$results"
-    tail -1 "$results" >&2
+    for mm in "" --no-mmap; do
+        echo "bench: $t llama.cpp $mm" >&2
+        node scripts/reference/llamacpp-bench.mjs "$f" --prompt "$prompt" --gen "$gen" --threads "$threads" --reps "$reps" $mm \
+            | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const o=JSON.parse(s.trim().split("\n").pop());o.engine="llama.cpp";console.log(JSON.stringify(o))})' >> "$results"
+        tail -1 "$results" >&2
+    done
     echo "bench: $t jamba4j" >&2
     ./jamba bench --model "$f" --prompt "$prompt" --gen "$gen" --threads "$threads" --reps "$reps" --probe --no-simd-check >> "$results"
     tail -1 "$results" >&2

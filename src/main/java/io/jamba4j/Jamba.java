@@ -1,5 +1,6 @@
 package io.jamba4j;
 
+import io.jamba4j.format.Residency;
 import io.jamba4j.generate.Session;
 import io.jamba4j.model.JambaConfig;
 import io.jamba4j.model.JambaModel;
@@ -75,17 +76,30 @@ public final class Jamba implements AutoCloseable {
 
     /** Loads the bundled default model ({@link #defaultModelPath()}), or explains where it was looked for. */
     public static Jamba loadDefault() throws IOException {
+        return loadDefault(Residency.AUTO);
+    }
+
+    /** {@link #loadDefault()} with the model's file mapped or read into memory. */
+    public static Jamba loadDefault(Residency residency) throws IOException {
         Path p = defaultModelPath();
         if (p == null) {
             throw new ModelException("the bundled default model (" + DEFAULT_MODEL_DIR + " in the jamba4j repository) was not found; "
                     + "run from the repository (./jamba sets -Djamba4j.home) or pass a model path");
         }
-        return load(p);
+        return load(p, residency);
     }
 
-    /** Loads a checkpoint: a directory with config.json + safetensors (+ tokenizer.json), or a .gguf file. */
+    /**
+     * Loads a checkpoint: a directory with config.json + safetensors (+ tokenizer.json), or a .gguf file; its files
+     * are read into memory when they take at most half of the available memory, else mapped ({@link Residency#AUTO}).
+     */
     public static Jamba load(Path path) throws IOException {
-        ModelLoader.Checkpoint ckpt = ModelLoader.open(path);
+        return load(path, Residency.AUTO);
+    }
+
+    /** Loads a checkpoint with its files mapped or read into memory ({@link Residency}). */
+    public static Jamba load(Path path, Residency residency) throws IOException {
+        ModelLoader.Checkpoint ckpt = ModelLoader.open(path, residency);
         try {
             JambaModel model = ModelLoader.build(ckpt);
             Tokenizer tok = null;

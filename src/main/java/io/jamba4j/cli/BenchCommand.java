@@ -3,6 +3,7 @@ package io.jamba4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jamba4j.Jamba;
+import io.jamba4j.format.Residency;
 import io.jamba4j.generate.Sampler;
 import io.jamba4j.generate.Session;
 import io.jamba4j.kernels.MatMul;
@@ -102,6 +103,7 @@ final class BenchCommand implements Callable<Integer> {
             o.put("prefill_tok_s", Math.round(bestPre * 100) / 100.0);
             o.put("decode_tok_s", Math.round(bestDec * 100) / 100.0);
             o.put("weight_bytes", weightBytes);
+            o.put("weights", j.checkpoint().residency() == Residency.MAPPED ? "mmap" : "memory"); // --[no-]mmap
             o.put("kv_type", kv.type.toString());
             int f32Rows = MatMul.f32MatvecRows();
             if (f32Rows != 0) o.put("f32_matvec_rows", f32Rows); // the F32 matvec kernel chosen (MatMul.F32Rows)

@@ -37,7 +37,7 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (Jamba j = Jamba.load(model)) {
+        try (Jamba j = Jamba.load(model, io.jamba4j.format.Residency.MAPPED)) { // every tensor is read once
             Tokenizer tok = j.hasTokenizer() ? j.tokenizer() : null;
             GgmlType src = j.model().embedTokens().type();
             switch (to.toLowerCase()) {

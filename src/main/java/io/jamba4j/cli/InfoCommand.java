@@ -42,7 +42,7 @@ final class InfoCommand implements Callable<Integer> {
             cache(c);
             return 0;
         }
-        try (Jamba j = model.load()) {
+        try (Jamba j = model.load(io.jamba4j.format.Residency.MAPPED)) { // only the header and shapes are read
             JambaConfig c = j.config();
             var out = System.out;
             out.println("model:      " + j.path() + (j.isGguf() ? " (GGUF)" : " (HF safetensors)"));

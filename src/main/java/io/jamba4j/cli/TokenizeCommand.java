@@ -42,7 +42,7 @@ final class TokenizeCommand implements Callable<Integer> {
         if (source.tokenizer != null) {
             print(Tokenizers.fromHf(source.tokenizer));
         } else {
-            try (Jamba j = Jamba.load(source.model)) {
+            try (Jamba j = Jamba.load(source.model, io.jamba4j.format.Residency.MAPPED)) { // the tokenizer only
                 print(j.tokenizer());
             }
         }

@@ -57,7 +57,7 @@ final class TrainBenchCommand implements Callable<Integer> {
         } else {
             Path m = shape != null && shape.model != null ? shape.model : Jamba.defaultModelPath();
             if (m == null) throw new IllegalArgumentException("no --config, --preset or --model, and the bundled default model was not found");
-            try (ModelLoader.Checkpoint ck = ModelLoader.open(m)) {
+            try (ModelLoader.Checkpoint ck = ModelLoader.open(m, io.jamba4j.format.Residency.MAPPED)) {
                 c = ck.config();
             }
             name = m.toString();

@@ -40,6 +40,7 @@ public final class GgufFile implements AutoCloseable {
     private final Path path;
     private final Arena arena;
     private final MemorySegment map;
+    private Residency residency;
     private final int version;
     private long alignment = DEFAULT_ALIGNMENT;
     private long dataOffset;
@@ -57,10 +58,18 @@ public final class GgufFile implements AutoCloseable {
 
     /** Maps {@code path} read-only (once, whole file) and parses and validates its header. */
     public static GgufFile open(Path path) throws IOException {
+        return open(path, Residency.MAPPED);
+    }
+
+    /** Opens {@code path} mapped or read into memory ({@link Residency}; AUTO decides by the file's size) and validates its header. */
+    public static GgufFile open(Path path, Residency residency) throws IOException {
+        Residency r = residency.resolve(java.util.List.of(path));
         Arena arena = Arena.ofShared();
         try {
-            MemorySegment seg = Io.mapReadOnly(path, arena);
-            return new GgufFile(path, arena, seg);
+            MemorySegment seg = Io.open(path, r, arena);
+            GgufFile f = new GgufFile(path, arena, seg);
+            f.residency = r;
+            return f;
         } catch (Throwable t) {
             arena.close();
             throw t;
@@ -340,6 +349,9 @@ public final class GgufFile implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------------- accessors
 
     public Path path() { return path; }
+
+    /** Whether the file is mapped or was read into memory ({@link Residency#MAPPED} or {@link Residency#MEMORY}). */
+    public Residency residency() { return residency; }
 
     /** The GGUF version, 2 or 3. */
     public int version() { return version; }

@@ -39,14 +39,22 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
     }
 
     public static SafetensorsCheckpoint open(Path dir) throws IOException {
+        return open(dir, Residency.MAPPED);
+    }
+
+    /**
+     * Opens a checkpoint with its files mapped or read into memory ({@link Residency}; AUTO decides by the size of
+     * all its files together).
+     */
+    public static SafetensorsCheckpoint open(Path dir, Residency residency) throws IOException {
         if (Files.isRegularFile(dir)) {
-            SafetensorsFile f = SafetensorsFile.open(dir);
+            SafetensorsFile f = SafetensorsFile.open(dir, residency);
             return new SafetensorsCheckpoint(dir, List.of(f), f.tensors());
         }
         if (!Files.isDirectory(dir)) throw new FormatException(dir, "no such directory");
         Path single = dir.resolve(SINGLE);
         if (Files.isRegularFile(single)) {
-            SafetensorsFile f = SafetensorsFile.open(single);
+            SafetensorsFile f = SafetensorsFile.open(single, residency);
             return new SafetensorsCheckpoint(dir, List.of(f), f.tensors());
         }
         Path index = dir.resolve(INDEX);
@@ -58,6 +66,12 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
         for (Map.Entry<String, String> e : weightMap.entrySet()) {
             byShard.computeIfAbsent(e.getValue(), k -> new ArrayList<>()).add(e.getKey());
         }
+        List<Path> shardFiles = new ArrayList<>();
+        for (String shard : byShard.keySet()) {
+            Path p = dir.resolve(shard);
+            if (Files.isRegularFile(p)) shardFiles.add(p); // the loop below reports missing or misplaced shards
+        }
+        Residency r = residency.resolve(shardFiles);
         List<SafetensorsFile> opened = new ArrayList<>();
         try {
             Map<String, Tensor> all = new LinkedHashMap<>();
@@ -72,7 +86,7 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
                 if (!Files.isRegularFile(p)) {
                     throw new FormatException(index, "shard '" + shard + "' (holding tensor '" + s.getValue().get(0) + "') is missing");
                 }
-                SafetensorsFile f = SafetensorsFile.open(dir.resolve(shard));
+                SafetensorsFile f = SafetensorsFile.open(dir.resolve(shard), r);
                 opened.add(f);
                 for (String name : s.getValue()) {
                     if (f.tensor(name) == null) {
@@ -133,6 +147,11 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
 
     /** The first file's __metadata__. */
     public Map<String, String> metadata() { return files.get(0).metadata(); }
+
+    /** Whether the files are mapped or were read into memory ({@link Residency#MAPPED} or {@link Residency#MEMORY}). */
+    public Residency residency() {
+        return files.isEmpty() ? Residency.MAPPED : files.get(0).residency();
+    }
 
     @Override
     public void close() {

@@ -47,6 +47,7 @@ public final class SafetensorsFile implements AutoCloseable {
 
     private final Path path;
     private final Arena arena;
+    private Residency residency;
     private final Map<String, String> metadata;
     private final Map<String, Tensor> tensors;
     private final long dataOffset;
@@ -61,10 +62,18 @@ public final class SafetensorsFile implements AutoCloseable {
 
     /** Maps the file (once, whole) and parses and validates its header. */
     public static SafetensorsFile open(Path file) throws IOException {
+        return open(file, Residency.MAPPED);
+    }
+
+    /** Opens the file mapped or read into memory ({@link Residency}; AUTO decides by its size) and validates its header. */
+    public static SafetensorsFile open(Path file, Residency residency) throws IOException {
+        Residency r = residency.resolve(java.util.List.of(file));
         Arena arena = Arena.ofShared();
         try {
-            MemorySegment seg = Io.mapReadOnly(file, arena);
-            return parse(file, arena, seg);
+            MemorySegment seg = Io.open(file, r, arena);
+            SafetensorsFile f = parse(file, arena, seg);
+            f.residency = r;
+            return f;
         } catch (Throwable t) {
             arena.close();
             throw t;
@@ -211,6 +220,11 @@ public final class SafetensorsFile implements AutoCloseable {
     public long dataOffset() { return dataOffset; }
 
     /** Unmaps the file. Idempotent. */
+    /** Whether the file is mapped or was read into memory ({@link Residency#MAPPED} or {@link Residency#MEMORY}). */
+    public Residency residency() {
+        return residency;
+    }
+
     @Override
     public void close() {
         synchronized (this) {

@@ -1,6 +1,7 @@
 package io.jamba4j.model;
 
 import io.jamba4j.format.GgufFile;
+import io.jamba4j.format.Residency;
 import io.jamba4j.format.SafetensorsCheckpoint;
 import io.jamba4j.tensor.Tensor;
 
@@ -14,7 +15,8 @@ import java.util.regex.Pattern;
 
 /**
  * Reads a checkpoint — an HF directory (config.json + safetensors) or a GGUF file — into the same in-memory model.
- * Weights stay in the memory-mapped files; only small vectors (norms, biases, A, D, conv taps) are decoded to arrays.
+ * Weights stay in the opened files' bytes, mapped or read into memory ({@link Residency}); only small vectors (norms,
+ * biases, A, D, conv taps) are decoded to arrays.
  */
 public final class ModelLoader {
     private ModelLoader() {}
@@ -23,8 +25,9 @@ public final class ModelLoader {
     private static final Pattern FUSED_EXPERTS = Pattern.compile("(model\\.layers\\.\\d+\\.feed_forward\\.experts)\\.(gate_up_proj|down_proj)(\\.weight)?");
     private static final Pattern GGUF_EXPERTS = Pattern.compile("blk\\.(\\d+)\\.(ffn_(?:gate|up|down)_exps\\.weight)");
 
-    /** A loaded checkpoint: its config, its HF-named weights, and the open files that back them. */
-    public record Checkpoint(Path path, JambaConfig config, WeightSet weights, AutoCloseable files, GgufFile gguf) implements AutoCloseable {
+    /** A loaded checkpoint: its config, its HF-named weights, the open files that back them and where their bytes live. */
+    public record Checkpoint(Path path, JambaConfig config, WeightSet weights, AutoCloseable files, GgufFile gguf,
+                             Residency residency) implements AutoCloseable {
         @Override
         public void close() {
             try {
@@ -39,15 +42,23 @@ public final class ModelLoader {
         }
     }
 
-    /** Opens {@code path}: a directory holding config.json, or a .gguf file. */
+    /**
+     * Opens {@code path}: a directory holding config.json, or a .gguf file; read into memory when that fits
+     * comfortably, else mapped ({@link Residency#AUTO}).
+     */
     public static Checkpoint open(Path path) throws IOException {
-        if (!Files.exists(path)) throw new ModelException(path + ": no such file or directory");
-        if (Files.isDirectory(path)) return openHf(path);
-        return openGguf(path);
+        return open(path, Residency.AUTO);
     }
 
-    public static Checkpoint openGguf(Path path) throws IOException {
-        GgufFile f = GgufFile.open(path);
+    /** Opens {@code path} (a directory holding config.json, or a .gguf file) with its files mapped or read into memory. */
+    public static Checkpoint open(Path path, Residency residency) throws IOException {
+        if (!Files.exists(path)) throw new ModelException(path + ": no such file or directory");
+        if (Files.isDirectory(path)) return openHf(path, residency);
+        return openGguf(path, residency);
+    }
+
+    public static Checkpoint openGguf(Path path, Residency residency) throws IOException {
+        GgufFile f = GgufFile.open(path, residency);
         try {
             Tensor embd = f.tensor("token_embd.weight");
             if (embd == null) throw new ModelException(path + ": missing tensor 'token_embd.weight'");
@@ -73,18 +84,18 @@ public final class ModelLoader {
                 fileNames.put(name, t.name());
             }
             WeightSet w = new WeightSet(path.toString(), hf, fileNames);
-            return new Checkpoint(path, config, w, f, f);
+            return new Checkpoint(path, config, w, f, f, f.residency());
         } catch (RuntimeException e) {
             f.close();
             throw e;
         }
     }
 
-    public static Checkpoint openHf(Path dir) throws IOException {
+    public static Checkpoint openHf(Path dir, Residency residency) throws IOException {
         Path configFile = dir.resolve("config.json");
         if (!Files.isRegularFile(configFile)) throw new ModelException(dir + ": not a model directory (no config.json)");
         JambaConfig config = JambaConfig.fromJson(configFile);
-        SafetensorsCheckpoint st = SafetensorsCheckpoint.open(dir);
+        SafetensorsCheckpoint st = SafetensorsCheckpoint.open(dir, residency);
         try {
             Map<String, Tensor> hf = new LinkedHashMap<>();
             for (Map.Entry<String, Tensor> e : st.tensors().entrySet()) {
@@ -101,7 +112,7 @@ public final class ModelLoader {
                     throw new ModelException(dir + ": tensor '" + name + "' appears twice (after normalising legacy names)");
                 }
             }
-            return new Checkpoint(dir, config, new WeightSet(dir.toString(), hf), st, null);
+            return new Checkpoint(dir, config, new WeightSet(dir.toString(), hf), st, null, st.residency());
         } catch (RuntimeException e) {
             st.close();
             throw e;

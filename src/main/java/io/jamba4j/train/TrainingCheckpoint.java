@@ -68,7 +68,7 @@ public final class TrainingCheckpoint {
     public static State load(Path dir) throws IOException {
         ObjectNode trainer = (ObjectNode) new ObjectMapper().readTree(dir.resolve("trainer.json").toFile());
         TrainingModel model;
-        try (ModelLoader.Checkpoint ck = ModelLoader.openHf(dir)) {
+        try (ModelLoader.Checkpoint ck = ModelLoader.openHf(dir, io.jamba4j.format.Residency.MAPPED)) {
             model = TrainingModel.of(ck.config(), ck.weights());
         }
         Map<String, float[]> m = new HashMap<>(), v = new HashMap<>();

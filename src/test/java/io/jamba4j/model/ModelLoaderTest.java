@@ -2,6 +2,7 @@ package io.jamba4j.model;
 
 import io.jamba4j.format.GgufFile;
 import io.jamba4j.format.GgufWriter;
+import io.jamba4j.format.Residency;
 import io.jamba4j.format.SafetensorsCheckpoint;
 import io.jamba4j.format.SafetensorsWriter;
 import io.jamba4j.tensor.GgmlType;
@@ -34,6 +35,26 @@ class ModelLoaderTest {
                 ModelLoader.build(c);
             }
         });
+    }
+
+    /** Weights read into memory give the same logits, bit for bit, as the same files mapped (GGUF and HF). */
+    @Test
+    void mappedAndReadIntoMemoryGiveIdenticalLogits() throws Exception {
+        Path dir = FixtureSupport.dir("B-hybrid-moe");
+        int[] tokens = {1, 17, 230, 5, 99, 400, 3, 8};
+        for (Path p : List.of(dir.resolve("model.gguf"), dir.resolve("hf"))) {
+            float[][] logits = new float[2][];
+            Residency[] modes = {Residency.MAPPED, Residency.MEMORY};
+            for (int m = 0; m < 2; m++) {
+                try (ModelLoader.Checkpoint c = ModelLoader.open(p, modes[m])) {
+                    assertEquals(modes[m], c.residency());
+                    JambaModel model = ModelLoader.build(c);
+                    logits[m] = new float[tokens.length * model.vocabSize()];
+                    model.forward(tokens, 0, tokens.length, model.newCache(tokens.length), new Workspace(), logits[m], true);
+                }
+            }
+            assertArrayEquals(logits[0], logits[1], p.toString());
+        }
     }
 
     @Test
