@@ -1,6 +1,7 @@
 package io.jamba4j.format;
 
 import io.jamba4j.kernels.Parallel;
+import io.jamba4j.tensor.AnonymousMemory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

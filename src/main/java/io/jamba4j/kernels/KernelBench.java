@@ -1,5 +1,6 @@
 package io.jamba4j.kernels;
 
+import io.jamba4j.tensor.AnonymousMemory;
 import io.jamba4j.tensor.GgmlType;
 import io.jamba4j.tensor.Quantize;
 import io.jamba4j.tensor.Tensor;
@@ -178,7 +179,7 @@ public final class KernelBench {
     }
 
     /**
-     * Read bandwidth: SIMD sum over a 1 GiB off-heap segment split across the pool threads, as the best of 3 windows
+     * Read bandwidth: SIMD sum over a 1 GiB block of {@link AnonymousMemory} split across the pool threads, as the best of 3 windows
      * of at least 1.5 s each (whole passes over the segment). A window of that length is what a decode measurement
      * averages over (64 steps, best of 3): the best single 25 ms pass on a shared machine now and then reads 60+ GB/s
      * when the neighbours pause, a rate no decode run ever sees for long, and it made the "fraction of bandwidth" of
@@ -192,7 +193,8 @@ public final class KernelBench {
     public static double bandwidth(int windows, long windowNs) {
         long size = 1L << 30;
         try (Arena arena = Arena.ofShared()) {
-            MemorySegment seg = arena.allocate(size, 4096);
+            // the same kind of memory as weights read into memory (huge pages where the OS has them)
+            MemorySegment seg = AnonymousMemory.allocate(size, arena);
             seg.fill((byte) 1);
             int chunks = 256;
             long chunk = size / chunks;

@@ -5,9 +5,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -69,23 +66,6 @@ class ResidencyTest {
             assertThrows(IllegalArgumentException.class, () -> read.tensor("small").data().set(Tensor.F32_LE, 0, 9f)); // "read-only segment", as when mapped
         }
         assertThrows(IllegalStateException.class, () -> big.data().get(Tensor.F32_LE, 0));
-    }
-
-    @Test
-    void anonymousMemoryIsZeroedWritableAndAligned() {
-        try (Arena arena = Arena.ofConfined()) {
-            long size = (5L << 20) + 123;
-            MemorySegment m = AnonymousMemory.allocate(size, arena);
-            assertEquals(size, m.byteSize());
-            assertEquals(0, m.address() % 4096);
-            if (System.getProperty("os.name").toLowerCase().contains("linux")) {
-                assertEquals(0, m.address() % (2 << 20), "on Linux: an anonymous mapping starting on a huge-page boundary");
-            }
-            assertEquals(0, m.get(ValueLayout.JAVA_BYTE, 0));
-            assertEquals(0, m.get(ValueLayout.JAVA_BYTE, size - 1));
-            m.set(ValueLayout.JAVA_LONG, size - 8 - 3, 0x1234_5678_9abcL);
-            assertEquals(0x1234_5678_9abcL, m.get(ValueLayout.JAVA_LONG, size - 8 - 3));
-        }
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.jamba4j.format;
+package io.jamba4j.tensor;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -9,12 +9,13 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
 /**
- * Large zeroed blocks of process memory for {@link Residency#MEMORY}: on Linux an anonymous private mapping advised
+ * Large zeroed blocks of process memory, for weights read into memory ({@code format.Residency.MEMORY}) and for the
+ * bandwidth probe that sets decode speed against the machine's: on Linux an anonymous private mapping advised
  * to use transparent huge pages ({@code mmap} + {@code madvise(MADV_HUGEPAGE)}, unmapped when the arena closes);
  * elsewhere, or when native calls are not allowed ({@code --enable-native-access} denied), an ordinary
  * {@link Arena#allocate} block.
  */
-final class AnonymousMemory {
+public final class AnonymousMemory {
     private AnonymousMemory() {}
 
     private static final int PROT_READ_WRITE = 0x1 | 0x2;
@@ -47,7 +48,7 @@ final class AnonymousMemory {
     }
 
     /** A zeroed, writable block of {@code size} bytes, aligned to 4 KiB (2 MiB where huge pages apply), freed with {@code arena}. */
-    static MemorySegment allocate(long size, Arena arena) {
+    public static MemorySegment allocate(long size, Arena arena) {
         if (MMAP != null && size >= HUGE_PAGE) {
             MemorySegment s = mapAnonymous(size, arena);
             if (s != null) return s;
