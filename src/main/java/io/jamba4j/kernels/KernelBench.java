@@ -78,7 +78,7 @@ public final class KernelBench {
 
     public static Tensor randomTensor(Arena arena, GgmlType type, int out, int in, long seed) {
         Random rnd = new Random(seed);
-        MemorySegment seg = arena.allocate(type.bytesFor((long) out * in), 64);
+        MemorySegment seg = AnonymousMemory.allocate(type.bytesFor((long) out * in), arena); // as weights read into memory
         float[] row = new float[in];
         long rb = type.bytesFor(in);
         for (int o = 0; o < out; o++) {
