@@ -40,7 +40,7 @@ public final class GgufFile implements AutoCloseable {
     private final Path path;
     private final Arena arena;
     private final MemorySegment map;
-    private Residency residency;
+    private final Residency residency;
     private final int version;
     private long alignment = DEFAULT_ALIGNMENT;
     private long dataOffset;
@@ -49,10 +49,11 @@ public final class GgufFile implements AutoCloseable {
     private final List<Tensor> tensors = new ArrayList<>();
     private final Map<String, Tensor> tensorMap = new LinkedHashMap<>();
 
-    private GgufFile(Path path, Arena arena, MemorySegment map) throws FormatException {
+    private GgufFile(Path path, Arena arena, MemorySegment map, Residency residency) throws FormatException {
         this.path = path;
         this.arena = arena;
         this.map = map;
+        this.residency = residency;
         this.version = parse();
     }
 
@@ -63,13 +64,10 @@ public final class GgufFile implements AutoCloseable {
 
     /** Opens {@code path} mapped or read into memory ({@link Residency}; AUTO decides by the file's size) and validates its header. */
     public static GgufFile open(Path path, Residency residency) throws IOException {
-        Residency r = residency.resolve(java.util.List.of(path));
+        Residency r = residency.resolve(List.of(path));
         Arena arena = Arena.ofShared();
         try {
-            MemorySegment seg = Io.open(path, r, arena);
-            GgufFile f = new GgufFile(path, arena, seg);
-            f.residency = r;
-            return f;
+            return new GgufFile(path, arena, Io.open(path, r, arena), r);
         } catch (Throwable t) {
             arena.close();
             throw t;

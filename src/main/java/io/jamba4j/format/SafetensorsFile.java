@@ -47,14 +47,15 @@ public final class SafetensorsFile implements AutoCloseable {
 
     private final Path path;
     private final Arena arena;
-    private Residency residency;
+    private final Residency residency;
     private final Map<String, String> metadata;
     private final Map<String, Tensor> tensors;
     private final long dataOffset;
 
-    private SafetensorsFile(Path path, Arena arena, Map<String, String> metadata, Map<String, Tensor> tensors, long dataOffset) {
+    private SafetensorsFile(Path path, Arena arena, Residency residency, Map<String, String> metadata, Map<String, Tensor> tensors, long dataOffset) {
         this.path = path;
         this.arena = arena;
+        this.residency = residency;
         this.metadata = metadata;
         this.tensors = tensors;
         this.dataOffset = dataOffset;
@@ -67,13 +68,10 @@ public final class SafetensorsFile implements AutoCloseable {
 
     /** Opens the file mapped or read into memory ({@link Residency}; AUTO decides by its size) and validates its header. */
     public static SafetensorsFile open(Path file, Residency residency) throws IOException {
-        Residency r = residency.resolve(java.util.List.of(file));
+        Residency r = residency.resolve(List.of(file));
         Arena arena = Arena.ofShared();
         try {
-            MemorySegment seg = Io.open(file, r, arena);
-            SafetensorsFile f = parse(file, arena, seg);
-            f.residency = r;
-            return f;
+            return parse(file, arena, Io.open(file, r, arena), r);
         } catch (Throwable t) {
             arena.close();
             throw t;
@@ -82,7 +80,7 @@ public final class SafetensorsFile implements AutoCloseable {
 
     private record Entry(String name, GgmlType type, long[] shape, long begin, long end) {}
 
-    private static SafetensorsFile parse(Path file, Arena arena, MemorySegment seg) throws FormatException {
+    private static SafetensorsFile parse(Path file, Arena arena, MemorySegment seg, Residency residency) throws FormatException {
         long size = seg.byteSize();
         if (size < 8) throw new FormatException(file, "not a safetensors file: only " + size + " bytes (the header length alone is 8)");
         long n = seg.get(Io.I64, 0);
@@ -147,7 +145,7 @@ public final class SafetensorsFile implements AutoCloseable {
         for (Entry e : sorted) {
             tensors.put(e.name, new Tensor(e.name, e.type, e.shape, seg.asSlice(dataOffset + e.begin, e.end - e.begin)));
         }
-        return new SafetensorsFile(file, arena, Collections.unmodifiableMap(metadata), Collections.unmodifiableMap(tensors), dataOffset);
+        return new SafetensorsFile(file, arena, residency, Collections.unmodifiableMap(metadata), Collections.unmodifiableMap(tensors), dataOffset);
     }
 
     private static Entry entry(Path file, String name, JsonNode v, long dataSize, long dataOffset) throws FormatException {
@@ -219,12 +217,12 @@ public final class SafetensorsFile implements AutoCloseable {
     /** Offset in the file of the data section (8 + header length). */
     public long dataOffset() { return dataOffset; }
 
-    /** Unmaps the file. Idempotent. */
     /** Whether the file is mapped or was read into memory ({@link Residency#MAPPED} or {@link Residency#MEMORY}). */
     public Residency residency() {
         return residency;
     }
 
+    /** Unmaps the file. Idempotent. */
     @Override
     public void close() {
         synchronized (this) {
