@@ -29,14 +29,7 @@ final class BenchReportCommand implements Callable<Integer> {
     boolean context;
 
     /** One weight type: jamba4j's line, llama.cpp's (mapped, its default) and llama.cpp's with --no-mmap (either may be null). */
-    private record Row(String type, JsonNode jamba, JsonNode llama, JsonNode llamaNoMmap) {
-        /** The faster of llama.cpp's two runs for {@code key}: the ratios are against llama.cpp at its best. */
-        double bestLlama(String key) {
-            double a = llama == null ? Double.NaN : llama.path(key).asDouble(Double.NaN);
-            double b = llamaNoMmap == null ? Double.NaN : llamaNoMmap.path(key).asDouble(Double.NaN);
-            return Double.isNaN(a) ? b : Double.isNaN(b) ? a : Math.max(a, b);
-        }
-    }
+    private record Row(String type, JsonNode jamba, JsonNode llama, JsonNode llamaNoMmap) {}
 
     @Override
     public Integer call() throws Exception {
@@ -133,12 +126,16 @@ final class BenchReportCommand implements Callable<Integer> {
     }
 
     private static void cellPair(StringBuilder md, Row r, String key) {
-        double a = r.jamba == null ? Double.NaN : r.jamba.path(key).asDouble(Double.NaN);
-        double b = r.llama == null ? Double.NaN : r.llama.path(key).asDouble(Double.NaN);
-        double c = r.llamaNoMmap == null ? Double.NaN : r.llamaNoMmap.path(key).asDouble(Double.NaN);
-        double best = r.bestLlama(key);
+        double a = value(r.jamba, key), b = value(r.llama, key), c = value(r.llamaNoMmap, key);
+        // the ratio is against the faster of llama.cpp's two runs
+        double best = Double.isNaN(b) ? c : Double.isNaN(c) ? b : Math.max(b, c);
         md.append(String.format(Locale.ROOT, " | %s | %s | %s | %s", num(a), num(b), num(c),
                 Double.isNaN(a) || Double.isNaN(best) ? "–" : String.format(Locale.ROOT, "**%.2f×**", a / best)));
+    }
+
+    /** {@code n}'s field {@code key}, NaN when the line or the field is missing. */
+    private static double value(JsonNode n, String key) {
+        return n == null ? Double.NaN : n.path(key).asDouble(Double.NaN);
     }
 
     private static String num(double v) {
