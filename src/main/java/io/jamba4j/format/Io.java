@@ -2,6 +2,7 @@ package io.jamba4j.format;
 
 import io.jamba4j.kernels.Parallel;
 import io.jamba4j.tensor.AnonymousMemory;
+import io.jamba4j.tensor.Tensor;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -43,26 +44,48 @@ final class Io {
 
     /**
      * The whole file as one read-only segment in {@code arena}: mapped ({@link Residency#MAPPED}) or read into
-     * {@link AnonymousMemory} ({@link Residency#MEMORY}); {@code residency} must already be resolved.
+     * {@link AnonymousMemory} ({@link Residency#MEMORY}) starting {@code lead} bytes after a 2 MiB boundary (see
+     * {@link #alignmentLead}); {@code residency} must already be resolved.
      */
-    static MemorySegment open(Path file, Residency residency, Arena arena) throws IOException {
+    static MemorySegment open(Path file, Residency residency, Arena arena, long lead) throws IOException {
         return switch (residency) {
             case MAPPED -> mapReadOnly(file, arena);
-            case MEMORY -> readIntoMemory(file, arena);
+            case MEMORY -> readIntoMemory(file, arena, lead);
             case AUTO -> throw new IllegalArgumentException("Residency.AUTO must be resolved before a file is opened");
         };
     }
 
+    /** Alignment of the weights read into memory: one AVX-512 vector, one cache line. */
+    static final int WEIGHT_ALIGNMENT = 64;
+
     /**
-     * Reads the file into {@link AnonymousMemory} in 64 MiB pieces on {@link Parallel}'s threads: most of the time
-     * goes to faulting in the fresh pages, which the threads do side by side (3 GB on the development VM: 0.5–1.4 s
-     * on one thread, 0.4–0.7 s on two).
+     * Where a file read into memory should start relative to a {@link #WEIGHT_ALIGNMENT} boundary so that as many of
+     * its tensors' bytes as possible start on one: {@code tensors} are slices of the file mapped from offset 0 (a
+     * mapping starts on a page boundary, so an address's remainder is the file offset's). GGUF aligns tensors to 32
+     * bytes by default and safetensors not at all, so a file copied to an aligned address can leave every tensor half
+     * a cache line off: every 64-byte vector load then spans two lines. Measured on the development VM (2 vCPU AMD
+     * EPYC, AVX-512), 60 F32 matrices of 2816 × 1024 from anonymous memory, 40 alternating passes: one row at a time
+     * 60.3 GB/s aligned against 53.5 at offset 32 (median); four rows at a time 57.3 against 55.7.
      */
-    private static MemorySegment readIntoMemory(Path file, Arena arena) throws IOException {
+    static long alignmentLead(Iterable<Tensor> tensors) {
+        long[] bytesAt = new long[WEIGHT_ALIGNMENT];
+        for (Tensor t : tensors) bytesAt[(int) (t.data().address() % WEIGHT_ALIGNMENT)] += t.byteSize();
+        int best = 0;
+        for (int r = 1; r < WEIGHT_ALIGNMENT; r++) if (bytesAt[r] > bytesAt[best]) best = r;
+        return (WEIGHT_ALIGNMENT - best) % WEIGHT_ALIGNMENT;
+    }
+
+    /**
+     * Reads the file into {@link AnonymousMemory}, {@code lead} bytes past the allocation's start, in 64 MiB pieces
+     * on {@link Parallel}'s threads: most of the time goes to faulting in the fresh pages, which the threads do side
+     * by side (3 GB on the development VM: 0.5–1.4 s on one thread, 0.4–0.7 s on two).
+     */
+    private static MemorySegment readIntoMemory(Path file, Arena arena, long lead) throws IOException {
+        if (lead < 0 || lead >= WEIGHT_ALIGNMENT) throw new IllegalArgumentException("lead " + lead);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size == 0) return MemorySegment.ofArray(new byte[0]);
-            MemorySegment m = AnonymousMemory.allocate(size, arena);
+            MemorySegment m = AnonymousMemory.allocate(size + lead, arena).asSlice(lead, size);
             long piece = 64L << 20;
             try {
                 Parallel.forRange(Math.toIntExact((size + piece - 1) / piece), 1, (start, end) -> {

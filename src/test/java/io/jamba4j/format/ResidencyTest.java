@@ -68,6 +68,41 @@ class ResidencyTest {
         assertThrows(IllegalStateException.class, () -> big.data().get(Tensor.F32_LE, 0));
     }
 
+    /**
+     * GGUF aligns tensors to 32 bytes and safetensors not at all; read into memory, the file is placed so that the
+     * bulk of the tensor bytes starts on a 64-byte boundary (one AVX-512 vector, one cache line).
+     */
+    @Test
+    void weightsReadIntoMemoryStartOnACacheLineWhereTheFileHasThemOff() throws IOException {
+        float[] v = new float[1 << 16];
+        for (int i = 0; i < v.length; i++) v[i] = i;
+        boolean sawOff = false;
+        for (int pad = 0; pad < 64; pad += 8) {
+            GgufWriter w = new GgufWriter();
+            w.putString("general.architecture", "test");
+            w.putString("pad", "x".repeat(pad)); // moves the data section through the residues mod 64
+            w.addTensor(Tensor.ofFloats("tiny", new float[8], 8)); // 32 bytes: the next tensor is 32 bytes further on
+            w.addTensor(Tensor.ofFloats("big", v, 1 << 8, 1 << 8));
+            Path p = tmp.resolve("pad" + pad + ".gguf");
+            w.write(p);
+            try (GgufFile mapped = GgufFile.open(p); GgufFile read = GgufFile.open(p, Residency.MEMORY)) {
+                sawOff |= mapped.tensor("big").data().address() % 64 != 0;
+                assertEquals(0, read.tensor("big").data().address() % 64, "pad " + pad);
+                assertSameContents(mapped, read);
+            }
+            SafetensorsWriter sw = new SafetensorsWriter();
+            sw.add(Tensor.ofFloats("a", new float[pad / 4 + 1], pad / 4 + 1));
+            sw.add(Tensor.ofFloats("big", v, 1 << 8, 1 << 8));
+            Path q = tmp.resolve("pad" + pad + ".safetensors");
+            sw.write(q);
+            try (SafetensorsFile read = SafetensorsFile.open(q, Residency.MEMORY)) {
+                assertEquals(0, read.tensor("big").data().address() % 64, "safetensors, pad " + pad);
+                assertEquals(v[v.length - 1], read.tensor("big").data().getAtIndex(Tensor.F32_LE, v.length - 1));
+            }
+        }
+        assertTrue(sawOff, "some of the files have the big tensor off a 64-byte boundary in the file");
+    }
+
     @Test
     void aFileThatIsNotGgufIsReportedTheSameWayWhenRead() throws IOException {
         Path p = tmp.resolve("junk.gguf");
