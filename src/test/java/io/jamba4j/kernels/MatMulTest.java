@@ -117,8 +117,10 @@ class MatMulTest {
             Tensor w = randomWeight(GgmlType.F32, s[0], s[1], 11L * s[0] + s[1], s[0] % 5);
             float[] x = randomX(s[1] + 3, s[1]);
             float[] one = new float[s[0] + 2], four = new float[s[0] + 2];
-            MatMul.rowsF32(w.data(), w.rowBytes(), s[1], x, 3, one, 2, 0, s[0]);
-            MatMul.rowsF32x4(w.data(), w.rowBytes(), s[1], x, 3, four, 2, 0, s[0]);
+            java.lang.foreign.MemorySegment xs = java.lang.foreign.Arena.ofAuto().allocate(4L * s[1], 64);
+            java.lang.foreign.MemorySegment.copy(x, 3, xs, Tensor.F32_LE, 0, s[1]);
+            MatMul.rowsF32(w.data(), w.rowBytes(), s[1], xs, one, 2, 0, s[0]);
+            MatMul.rowsF32x4(w.data(), w.rowBytes(), s[1], xs, four, 2, 0, s[0]);
             for (int o = 0; o < s[0]; o++) {
                 assertEquals(Float.floatToIntBits(one[o + 2]), Float.floatToIntBits(four[o + 2]), s[0] + "x" + s[1] + " row " + o);
             }
