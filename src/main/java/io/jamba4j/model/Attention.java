@@ -42,12 +42,10 @@ public final class Attention implements Mixer {
         int kvDim = nKvHeads * headDim;
         float[] q = ws.get(Workspace.Slot.Q, T * qDim);
         float[] att = ws.get(Workspace.Slot.ATT, T * qDim);
-        MatMul.matmul(qProj, a, 0, T, q, 0);
         // the new keys and values become cache positions position .. position+T-1 (in FlashAttention's layout)
         float[] k = ws.get(Workspace.Slot.K, T * kvDim);
         float[] v = ws.get(Workspace.Slot.V, T * kvDim);
-        MatMul.matmul(kProj, a, 0, T, k, 0);
-        MatMul.matmul(vProj, a, 0, T, v, 0);
+        MatMul.batch().add(qProj, a, 0, T, q, 0).add(kProj, a, 0, T, k, 0).add(vProj, a, 0, T, v, 0).run();
         if (kv.type == KvType.F32) {
             FlashAttention.storeKeys(k, 0, T, position, nKvHeads, headDim, kv.k);
             FlashAttention.storeValues(v, 0, T, position, nKvHeads, headDim, kv.v);

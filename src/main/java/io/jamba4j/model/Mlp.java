@@ -28,8 +28,7 @@ public final class Mlp implements FeedForward {
         int f = Math.toIntExact(gateProj.rows());
         float[] gate = ws.get(Workspace.Slot.GATE, T * f);
         float[] up = ws.get(Workspace.Slot.UP, T * f);
-        MatMul.matmul(gateProj, b, bOff, T, gate, 0);
-        MatMul.matmul(upProj, b, bOff, T, up, 0);
+        MatMul.batch().add(gateProj, b, bOff, T, gate, 0).add(upProj, b, bOff, T, up, 0).run();
         VectorOps.siluMul(gate, up, T * f);
         MatMul.matmul(downProj, gate, 0, T, out, outOff);
     }

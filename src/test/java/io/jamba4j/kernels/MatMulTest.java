@@ -110,6 +110,51 @@ class MatMulTest {
         }
     }
 
+    /**
+     * A batch gives each product's separate {@link MatMul#matmul} result bit for bit: fused (all T = 1; products
+     * sharing an input row, with other inputs between, of every type, large enough to split across threads) and not
+     * (one T &gt; 1 among them).
+     */
+    @Test
+    void batchMatchesSeparateProductsBitForBit() {
+        int in = 512;
+        float[] x = randomX(3 * in, 5);
+        for (int tNext : new int[]{1, 3}) {
+            java.util.List<Tensor> ws = new java.util.ArrayList<>();
+            for (GgmlType type : TYPES) {
+                ws.add(randomWeight(type, 300, in, type.ordinal() * 7L + 1, 0));
+                ws.add(randomWeight(type, 44, in, type.ordinal() * 7L + 2, 0));
+            }
+            int n = ws.size();
+            float[][] fused = new float[n][], separate = new float[n][];
+            MatMul.Batch batch = MatMul.batch();
+            for (int j = 0; j < n; j++) {
+                Tensor w = ws.get(j);
+                int xOff = j % 3 == 2 ? 2 * in : in; // pairs of the same input, and a third input now and then
+                int T = j == n - 1 ? tNext : 1, out = (int) w.rows();
+                if (T > 1) xOff = 0;
+                fused[j] = new float[T * out + 2];
+                separate[j] = new float[T * out + 2];
+                batch.add(w, x, xOff, T, fused[j], 1);
+                MatMul.matmul(w, x, xOff, T, separate[j], 1);
+            }
+            batch.run();
+            for (int j = 0; j < n; j++) {
+                for (int o = 0; o < fused[j].length; o++) {
+                    assertEquals(Float.floatToIntBits(separate[j][o]), Float.floatToIntBits(fused[j][o]),
+                            ws.get(j).type() + " product " + j + " element " + o + " (last T = " + tNext + ")");
+                }
+            }
+        }
+        // a batch left with products (a forward pass that failed before running it) is emptied by the next batch()
+        MatMul.batch().add(randomWeight(GgmlType.F32, 4, 16, 1, 0), x, 0, 1, new float[4], 0);
+        float[] y = new float[4];
+        MatMul.batch().add(randomWeight(GgmlType.F32, 4, 16, 2, 0), x, 0, 1, y, 0).run();
+        float[] ref = new float[4];
+        MatMul.matmul(randomWeight(GgmlType.F32, 4, 16, 2, 0), x, 0, 1, ref, 0);
+        assertArrayEquals(ref, y);
+    }
+
     /** The two F32 matvec kernels (one row or four per step, chosen at run time) give the same bits. */
     @Test
     void f32RowKernelsAgreeBitForBit() {
