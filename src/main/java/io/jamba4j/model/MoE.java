@@ -69,18 +69,21 @@ public final class MoE implements FeedForward {
      * times. The same products and sums, in the same order, as the grouped path.
      */
     private void forwardOne(float[] b, float[] out, int[] chosen, float[] weight, Workspace ws) {
-        int h = router.cols(), f = Math.toIntExact(experts[chosen[0]].gateProj.rows());
-        float[] gate = ws.get(Workspace.Slot.GATE, topK * f);
-        float[] up = ws.get(Workspace.Slot.UP, topK * f);
+        int h = router.cols(), total = 0;
+        for (int j = 0; j < topK; j++) total += Math.toIntExact(experts[chosen[j]].gateProj.rows());
+        float[] gate = ws.get(Workspace.Slot.GATE, total);
+        float[] up = ws.get(Workspace.Slot.UP, total);
         float[] y = ws.get(Workspace.Slot.EXPERT_OUT, topK * h);
         MatMul.Batch batch = MatMul.batch();
-        for (int j = 0; j < topK; j++) {
+        for (int j = 0, o = 0; j < topK; o += (int) experts[chosen[j]].gateProj.rows(), j++) {
             Mlp x = experts[chosen[j]];
-            batch.add(x.gateProj, b, 0, 1, gate, j * f).add(x.upProj, b, 0, 1, up, j * f);
+            batch.add(x.gateProj, b, 0, 1, gate, o).add(x.upProj, b, 0, 1, up, o);
         }
         batch.run();
-        VectorOps.siluMul(gate, up, topK * f);
-        for (int j = 0; j < topK; j++) batch.add(experts[chosen[j]].downProj, gate, j * f, 1, y, j * h);
+        VectorOps.siluMul(gate, up, total);
+        for (int j = 0, o = 0; j < topK; o += (int) experts[chosen[j]].gateProj.rows(), j++) {
+            batch.add(experts[chosen[j]].downProj, gate, o, 1, y, j * h);
+        }
         batch.run();
         // the grouped path adds the experts' outputs in expert order
         Arrays.fill(out, 0, h, 0f);
