@@ -116,13 +116,14 @@ public final class MatMul {
      * 2 threads, 30 alternating passes over 100 of them: one call per matrix 61.6 GB/s, two per call 63.6, four per
      * call 64.7 (medians): each call costs the time the threads wait for one another at its end.
      */
-    public static final class Batch implements Parallel.IntRangeBody {
+    public static final class Batch {
         private MatVec[] parts = new MatVec[0];
         /** Products added since the last {@link #run}. */
         private int count;
         /** Per product: its first row in the concatenated row range of a fused call. */
         private int[] starts = new int[1];
         private boolean allSingle;
+        private final Parallel.IntRangeBody rowsBody = this::rows;
 
         private Batch() {}
 
@@ -164,7 +165,7 @@ public final class MatMul {
         }
 
         private void runFused() {
-            int rows = 0, grain = Integer.MAX_VALUE, f32Rows = 0;
+            int total = 0, grain = Integer.MAX_VALUE, f32Rows = 0;
             long bytes = 0;
             boolean allF32 = true;
             for (int j = 0; j < count; j++) {
@@ -176,13 +177,13 @@ public final class MatMul {
                 } else {
                     p.prepareActivation();
                 }
-                starts[j] = rows;
+                starts[j] = total;
                 int out = Math.toIntExact(p.w.rows());
-                rows += out;
+                total += out;
                 bytes += p.w.rowBytes() * out;
                 // chunks of at least 16 KiB, in multiples of 4 rows
                 long minRows = Math.max(1, 16 * 1024 / p.w.rowBytes());
-                grain = (int) Math.min(grain, Math.min(out, (minRows + 3) & ~3L));
+                if (out > 0) grain = (int) Math.min(grain, Math.min(out, (minRows + 3) & ~3L));
                 if (p.w.type() == GgmlType.F32) {
                     if (f32Rows == 0) f32Rows = F32Rows.pick();
                     p.f32Rows = f32Rows;
@@ -190,26 +191,25 @@ public final class MatMul {
                     allF32 = false;
                 }
             }
-            starts[count] = rows;
-            if (rows == 0) return;
+            starts[count] = total;
+            if (total == 0) return;
             boolean timed = allF32 && F32Rows.trialFor(bytes);
             long t0 = timed ? System.nanoTime() : 0;
             if (bytes < SERIAL_BYTES || Parallel.threads() == 1) {
-                run(0, rows);
+                rows(0, total);
             } else {
                 // guided chunks, from 1/(2·threads) of the rows down to multiples of 4 rows of at least 16 KiB: the
                 // threads finish within a small chunk of each other. Against fixed chunks of 1/(8·threads) (at least
                 // 32 KiB), a decode-like sequence of bench-small's matrices (16 layers + output, 2 threads, 24
                 // alternating rounds in one process): F32 29.7 -> 30.4 GB/s (median, 17 of 24 rounds faster), Q8_0
                 // 19.9 -> 20.3 GB/s (15 of 24)
-                Parallel.forRangeGuided(rows, grain, this);
+                Parallel.forRangeGuided(total, grain, rowsBody);
             }
             if (timed) F32Rows.record(f32Rows, System.nanoTime() - t0, bytes);
         }
 
         /** Rows [start, end) of the concatenated rows of a fused call. */
-        @Override
-        public void run(int start, int end) {
+        private void rows(int start, int end) {
             int j = 0;
             while (starts[j + 1] <= start) j++;
             while (start < end) {
