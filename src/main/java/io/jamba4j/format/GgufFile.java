@@ -64,21 +64,7 @@ public final class GgufFile implements AutoCloseable {
 
     /** Opens {@code path} mapped or read into memory ({@link Residency}; AUTO decides by the file's size) and validates its header. */
     public static GgufFile open(Path path, Residency residency) throws IOException {
-        Residency r = residency.resolve(List.of(path));
-        long lead = 0;
-        if (r == Residency.MEMORY) {
-            // the header, mapped, tells where the tensors lie, so that the copy can put them on aligned addresses
-            try (GgufFile mapped = open(path, Residency.MAPPED)) {
-                lead = Io.alignmentLead(mapped.tensors);
-            }
-        }
-        Arena arena = Arena.ofShared();
-        try {
-            return new GgufFile(path, arena, Io.open(path, r, arena, lead), r);
-        } catch (Throwable t) {
-            arena.close();
-            throw t;
-        }
+        return Io.open(path, residency, (arena, bytes, r) -> new GgufFile(path, arena, bytes, r), f -> f.tensors);
     }
 
     // ---------------------------------------------------------------------------------------------------- parsing

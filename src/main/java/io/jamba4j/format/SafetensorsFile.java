@@ -68,21 +68,7 @@ public final class SafetensorsFile implements AutoCloseable {
 
     /** Opens the file mapped or read into memory ({@link Residency}; AUTO decides by its size) and validates its header. */
     public static SafetensorsFile open(Path file, Residency residency) throws IOException {
-        Residency r = residency.resolve(List.of(file));
-        long lead = 0;
-        if (r == Residency.MEMORY) {
-            // the header, mapped, tells where the tensors lie, so that the copy can put them on aligned addresses
-            try (SafetensorsFile mapped = open(file, Residency.MAPPED)) {
-                lead = Io.alignmentLead(mapped.tensors.values());
-            }
-        }
-        Arena arena = Arena.ofShared();
-        try {
-            return parse(file, arena, Io.open(file, r, arena, lead), r);
-        } catch (Throwable t) {
-            arena.close();
-            throw t;
-        }
+        return Io.open(file, residency, (arena, seg, r) -> parse(file, arena, seg, r), f -> f.tensors.values());
     }
 
     private record Entry(String name, GgmlType type, long[] shape, long begin, long end) {}

@@ -130,6 +130,10 @@ public final class MatMul {
         /** Adds Y[t, o] = Σ_i W[o, i] · X[t, i] for t in [0, T) (as {@link #matmul}, whose checks it makes now). */
         public Batch add(Tensor w, float[] x, int xOff, int T, float[] y, int yOff) {
             check(w, x, xOff, T, y, yOff);
+            return addChecked(w, x, xOff, T, y, yOff);
+        }
+
+        private Batch addChecked(Tensor w, float[] x, int xOff, int T, float[] y, int yOff) {
             if (count == parts.length) {
                 parts = java.util.Arrays.copyOf(parts, count + 4);
                 for (int j = count; j < parts.length; j++) parts[j] = new MatVec();
@@ -330,8 +334,9 @@ public final class MatMul {
         }
     }
 
+    /** {@link #matmul}'s T = 1 case, its arguments already checked. */
     private static void matvec(Tensor w, float[] x, int xOff, float[] y, int yOff) {
-        SINGLE.get().add(w, x, xOff, 1, y, yOff).run();
+        SINGLE.get().addChecked(w, x, xOff, 1, y, yOff).run();
     }
 
     /** dst[dOff + i] = x[xo + i] rounded to bf16 (round to nearest even, NaN kept quiet), for i in [0, n). */
