@@ -34,7 +34,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--vocab-range", description = "Prompt ids are drawn from 3..3+V-1 (default: ${DEFAULT-VALUE}).", defaultValue = "1000")
     int vocabRange;
     @Option(names = "--probe", description = {"Also measure this machine's fp32 FMA peak, and its memory read bandwidth in a",
-            "1.5 s window right after each repetition's decode (adds ~2 s per repetition)."})
+            "1.5 s window per read pattern right after each repetition's decode (adds ~3.5 s per repetition)."})
     boolean probe;
     @Option(names = "--fill", defaultValue = "0", description = {"Decode at a long context without paying for its prefill: marks N",
             "positions as cached (zero K/V rows) before the prompt, so prefill and decode attend over N more keys (default: 0)."})

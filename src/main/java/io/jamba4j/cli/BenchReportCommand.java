@@ -78,7 +78,8 @@ final class BenchReportCommand implements Callable<Integer> {
             md.append(String.format(Locale.ROOT, "Measured in the same run (`jamba bench --probe`, %d threads): fp32 FMA peak "
                     + "**%.1f–%.1f GFLOP/s** (once per row), memory read bandwidth **%.1f–%.1f GB/s** %s.%n%n",
                     any.path("threads").asInt(), pMin, pMax, bMin, bMax, paired
-                            ? "(a 1.5 s window right after each repetition's decode; a row's % of bandwidth is the median, over "
+                            ? "(the better of two 1.5 s windows, two and four read streams per thread, right after each repetition's "
+                              + "decode; a row's % of bandwidth is the median, over "
                               + "its repetitions after the first, of that repetition's decode GB/s ÷ the window right after it: "
                               + "this VM's bandwidth moves by half within a minute, so a decode is only set against its neighbour)"
                             : "(once per row; each row's fractions use its own probe)"));

@@ -397,35 +397,34 @@ public final class MatMul {
     // --- T = 1 row kernels: rows [r0, r1) of W, y[yo + r] = dot(W[r], x) -----------------------------------------
 
     /**
-     * F32 rows, four at a time: each step loads one pair of x vectors and four rows' matching weights, so a thread
-     * keeps four weight streams in flight (one row of 2048 floats is only two 4 KiB pages, where the hardware
-     * prefetcher starts over) and reads x a quarter as often. Measured with 2 threads on the development VM: KernelBench
-     * {@code mv F32 5632 2048}, 36–40 GB/s one row at a time → 43–49 GB/s four at a time (3 alternating process pairs);
-     * 1.4 GB of such matrices, medians of 36 interleaved rotations, 28.5 → 31.4 and 31.6 → 35.1 GB/s. Remainder rows
-     * go one at a time. On another VM of the same kind (half the FMA peak, 32–44 GB/s) one row at a time was faster:
-     * see {@link F32Rows}, which picks one of the two at run time. {@code x} as in {@link #rowsF32}.
+     * F32 rows, four at a time, one from each quarter of {@code [r0, r1)}: each step loads one x vector and the
+     * matching weights of rows {@code r}, {@code r + q}, {@code r + 2q} and {@code r + 3q} ({@code q} a quarter of the
+     * range), so a thread reads four sequential weight streams far apart and x a quarter as often. One accumulator per
+     * row, as in {@link #rowsF32}, so both kernels give the same bits. Measured on the development VM (2 vCPU AMD EPYC,
+     * AVX-512), bench-small F32 decode alternating with other kernels in one process: 4–6% faster than four adjacent
+     * rows, 16% faster than one row at a time at 256 bits ({@code -XX:MaxVectorSize=32}); over 1 GiB of 1024-column
+     * rows, 2 threads, it streams at 87% of the best plain sum ({@link KernelBench#bandwidth}), four adjacent rows at
+     * 77%. The rows left over after the quarters go one at a time. Which of this and {@link #rowsF32} streams faster
+     * depends on the machine: see {@link F32Rows}. {@code x} as in {@link #rowsF32}.
      */
     static void rowsF32x4(MemorySegment seg, long rowBytes, int in, MemorySegment x, float[] y, int yo, int r0, int r1) {
-        int up2 = in & ~(2 * L - 1);
-        int r = r0;
-        for (; r + 4 <= r1; r += 4) {
-            long b0 = r * rowBytes, b1 = b0 + rowBytes, b2 = b1 + rowBytes, b3 = b2 + rowBytes;
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+        int upL = in & ~(L - 1);
+        int q = (r1 - r0) / 4;
+        long qb = q * rowBytes;
+        for (int r = r0; r < r0 + q; r++) {
+            long b0 = r * rowBytes, b1 = b0 + qb, b2 = b1 + qb, b3 = b2 + qb;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
             int i = 0;
-            for (; i < up2; i += 2 * L) {
-                long p = 4L * i, q = p + 4L * L;
-                FloatVector x0 = FloatVector.fromMemorySegment(F, x, p, LE), x1 = FloatVector.fromMemorySegment(F, x, q, LE);
-                a0 = FloatVector.fromMemorySegment(F, seg, b0 + p, LE).fma(x0, a0);
-                c0 = FloatVector.fromMemorySegment(F, seg, b0 + q, LE).fma(x1, c0);
-                a1 = FloatVector.fromMemorySegment(F, seg, b1 + p, LE).fma(x0, a1);
-                c1 = FloatVector.fromMemorySegment(F, seg, b1 + q, LE).fma(x1, c1);
-                a2 = FloatVector.fromMemorySegment(F, seg, b2 + p, LE).fma(x0, a2);
-                c2 = FloatVector.fromMemorySegment(F, seg, b2 + q, LE).fma(x1, c2);
-                a3 = FloatVector.fromMemorySegment(F, seg, b3 + p, LE).fma(x0, a3);
-                c3 = FloatVector.fromMemorySegment(F, seg, b3 + q, LE).fma(x1, c3);
+            for (; i < upL; i += L) {
+                long p = 4L * i;
+                FloatVector xv = FloatVector.fromMemorySegment(F, x, p, LE);
+                a0 = FloatVector.fromMemorySegment(F, seg, b0 + p, LE).fma(xv, a0);
+                a1 = FloatVector.fromMemorySegment(F, seg, b1 + p, LE).fma(xv, a1);
+                a2 = FloatVector.fromMemorySegment(F, seg, b2 + p, LE).fma(xv, a2);
+                a3 = FloatVector.fromMemorySegment(F, seg, b3 + p, LE).fma(xv, a3);
             }
-            float s0 = VectorOps.sumLanes(a0.add(c0)), s1 = VectorOps.sumLanes(a1.add(c1));
-            float s2 = VectorOps.sumLanes(a2.add(c2)), s3 = VectorOps.sumLanes(a3.add(c3));
+            float s0 = VectorOps.sumLanes(a0), s1 = VectorOps.sumLanes(a1);
+            float s2 = VectorOps.sumLanes(a2), s3 = VectorOps.sumLanes(a3);
             for (; i < in; i++) {
                 float xi = x.get(F32LE, 4L * i);
                 s0 = Math.fma(seg.get(F32LE, b0 + 4L * i), xi, s0);
@@ -434,32 +433,34 @@ public final class MatMul {
                 s3 = Math.fma(seg.get(F32LE, b3 + 4L * i), xi, s3);
             }
             y[yo + r] = s0;
-            y[yo + r + 1] = s1;
-            y[yo + r + 2] = s2;
-            y[yo + r + 3] = s3;
+            y[yo + r + q] = s1;
+            y[yo + r + 2 * q] = s2;
+            y[yo + r + 3 * q] = s3;
         }
-        rowsF32(seg, rowBytes, in, x, y, yo, r, r1);
+        rowsF32(seg, rowBytes, in, x, y, yo, r0 + 4 * q, r1);
     }
 
     /**
-     * F32 rows one at a time: one sequential weight stream per thread, two accumulators. {@code x} holds the
-     * {@code in} activations as little-endian floats from offset 0, on a 64-byte boundary: loaded from a heap array
-     * (whose elements start 16 bytes into the object) every other 64-byte x vector spans two cache lines. Measured on
-     * the development VM (2 vCPU AMD EPYC, AVX-512), 100 F32 matrices of 2816 × 1024 split in halves over 2 threads,
-     * 30 alternating passes: 62.9 GB/s with x in a float[] against 66.0 with x aligned (median; the same loop without
-     * x, a plain sum of the weights, 73.4).
+     * F32 rows one at a time: one sequential weight stream per thread and <em>one</em> accumulator. With two or four
+     * accumulators C2 unrolls the loop and then groups the loads by accumulator, so a row is read out of order in
+     * 128- or 256-byte strides, which streams markedly slower (our reading: the hardware prefetchers then see strides,
+     * not a sequence); one accumulator keeps the loads in address order. Its 4-cycle FMA chain is far from the limit: 16 bytes per
+     * cycle per core at 512 bits. Measured on the development VM (2 vCPU AMD EPYC, AVX-512), bench-small F32 decode,
+     * alternating within one process: one accumulator 4–7% faster than two, four accumulators 30% slower; with
+     * {@code -XX:MaxVectorSize=32} (AVX2 width) one accumulator 9% faster. {@code x} holds the {@code in}
+     * activations as little-endian floats from offset 0, on a 64-byte boundary: loaded from a heap array (whose
+     * elements start 16 bytes into the object) every other 64-byte x vector spans two cache lines.
      */
     static void rowsF32(MemorySegment seg, long rowBytes, int in, MemorySegment x, float[] y, int yo, int r0, int r1) {
-        int up2 = in & ~(2 * L - 1);
+        int upL = in & ~(L - 1);
         for (int r = r0; r < r1; r++) {
             long base = r * rowBytes;
-            FloatVector a0 = FloatVector.zero(F), c0 = a0;
+            FloatVector acc = FloatVector.zero(F);
             int i = 0;
-            for (; i < up2; i += 2 * L) {
-                a0 = FloatVector.fromMemorySegment(F, seg, base + 4L * i, LE).fma(FloatVector.fromMemorySegment(F, x, 4L * i, LE), a0);
-                c0 = FloatVector.fromMemorySegment(F, seg, base + 4L * i + 4L * L, LE).fma(FloatVector.fromMemorySegment(F, x, 4L * i + 4L * L, LE), c0);
+            for (; i < upL; i += L) {
+                acc = FloatVector.fromMemorySegment(F, seg, base + 4L * i, LE).fma(FloatVector.fromMemorySegment(F, x, 4L * i, LE), acc);
             }
-            float s = VectorOps.sumLanes(a0.add(c0));
+            float s = VectorOps.sumLanes(acc);
             for (; i < in; i++) s = Math.fma(seg.get(F32LE, base + 4L * i), x.get(F32LE, 4L * i), s);
             y[yo + r] = s;
         }
@@ -471,7 +472,10 @@ public final class MatMul {
      * the same order, so the choice never changes a result. Measured on two development VMs of the same kind, 2
      * threads: one (AVX-512 FMA peak ~480 GFLOP/s) streamed 7–22% faster four rows at a time, the other (~230
      * GFLOP/s) 13% faster one row at a time (a decode-like sequence of bench-small's matrices, 20 alternating rounds in
-     * one process: 25.3 vs 28.5 GB/s at 512 bits, 26.7 vs 32.7 at 256 bits). Property {@code jamba4j.f32rows}:
+     * one process: 25.3 vs 28.5 GB/s at 512 bits, 26.7 vs 32.7 at 256 bits; then with two accumulators per row and
+     * four adjacent rows). With one accumulator per row and the four rows taken from the quarters of the range (since
+     * 2026-12-04), on the first kind of VM the four-row kernel was faster at both widths (see {@link #rowsF32x4}).
+     * Property {@code jamba4j.f32rows}:
      * {@code 1}, {@code 4}, or {@code auto} (default): the first large (≥ 1 MiB) F32 matrix-vector products of the
      * process alternate between the two, {@value #TRIAL_CALLS} each, timed over the same seconds so that both see the
      * same machine, and the one with the higher median rate (bytes / time of one call) is kept from then on. The

@@ -155,7 +155,7 @@ class MatMulTest {
         assertArrayEquals(ref, y);
     }
 
-    /** The two F32 matvec kernels (one row or four per step, chosen at run time) give the same bits. */
+    /** The two F32 matvec kernels (one row or four per step, chosen at run time) give the same bits, over any row range. */
     @Test
     void f32RowKernelsAgreeBitForBit() {
         for (int[] s : new int[][]{{1, 16}, {7, 100}, {13, 1024}, {41, 1000}, {64, 2048}}) {
@@ -168,6 +168,14 @@ class MatMulTest {
             MatMul.rowsF32x4(w.data(), w.rowBytes(), s[1], xs, four, 2, 0, s[0]);
             for (int o = 0; o < s[0]; o++) {
                 assertEquals(Float.floatToIntBits(one[o + 2]), Float.floatToIntBits(four[o + 2]), s[0] + "x" + s[1] + " row " + o);
+            }
+            // a range that starts inside the matrix (the four-row kernel takes its rows from the range's quarters)
+            float[] part = new float[s[0] + 2];
+            int r0 = s[0] / 3;
+            MatMul.rowsF32x4(w.data(), w.rowBytes(), s[1], xs, part, 2, r0, s[0]);
+            for (int o = 0; o < s[0]; o++) {
+                float want = o < r0 ? 0f : one[o + 2];
+                assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(part[o + 2]), s[0] + "x" + s[1] + " from " + r0 + ", row " + o);
             }
         }
         int rows = MatMul.f32MatvecRows();
