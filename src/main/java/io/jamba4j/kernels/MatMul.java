@@ -477,7 +477,8 @@ public final class MatMul {
      * 2026-12-04), on the first kind of VM the four-row kernel was faster at both widths (see {@link #rowsF32x4}).
      * Property {@code jamba4j.f32rows}:
      * {@code 1}, {@code 4}, or {@code auto} (default): the first large (≥ 1 MiB) F32 matrix-vector products of the
-     * process alternate between the two, {@value #TRIAL_CALLS} each, timed over the same seconds so that both see the
+     * process alternate between the two; after {@value #WARMUP_CALLS} untimed calls (JIT compilation),
+     * {@value #TRIAL_CALLS} of each are timed over the same seconds so that both see the
      * same machine, and the one with the higher median rate (bytes / time of one call) is kept from then on. The
      * median, not total bytes over total time: one call that a descheduled thread holds up for a millisecond (on the
      * development VM this happens every few hundred calls) outweighs a 5% difference in the totals.
@@ -486,6 +487,13 @@ public final class MatMul {
         private F32Rows() {}
 
         static final int TRIAL_CALLS = 64;
+        /**
+         * Trial calls left untimed first: the first calls run while the JIT still compiles the two kernels, which
+         * would favour the one compiled first (the one-row kernel, which the four-row one also calls for its
+         * remainder rows, gets hot first). 256 calls are about four decode steps of bench-small.
+         */
+        static final int WARMUP_CALLS = 256;
+        private static int warmup = WARMUP_CALLS;
         private static final long TRIAL_MIN_BYTES = 1 << 20;
         /** 1 or 4 once chosen (or forced), 0 while the trial runs. */
         private static volatile int choice = forced();
@@ -516,6 +524,10 @@ public final class MatMul {
 
         static synchronized void record(int rows, long nanos, long bytes) {
             if (choice != 0) return;
+            if (warmup > 0) {
+                warmup--;
+                return;
+            }
             int k = rows == 4 ? 1 : 0;
             if (CALLS[k] < TRIAL_CALLS) RATES[k][CALLS[k]++] = bytes / (double) Math.max(1, nanos);
             if (CALLS[0] >= TRIAL_CALLS && CALLS[1] >= TRIAL_CALLS) {
