@@ -29,8 +29,12 @@ public enum Residency {
 
     /** This residency with {@link #AUTO} decided for files of {@code bytes} in total. */
     public Residency resolve(long bytes) {
+        return this != AUTO ? this : resolve(bytes, availableMemory());
+    }
+
+    /** As {@link #resolve(long)} with {@code available} bytes of memory available ({@code ≤ 0}: unknown). */
+    Residency resolve(long bytes, long available) {
         if (this != AUTO) return this;
-        long available = availableMemory();
         return available > 0 && bytes <= available / 2 ? MEMORY : MAPPED;
     }
 
