@@ -182,18 +182,26 @@ class MatMulTest {
         assertTrue(rows == 0 || rows == 1 || rows == 4, "f32MatvecRows = " + rows);
     }
 
-    /** The BF16 matvec kernel (four rows per step, from the quarters of the range) gives the bits of one row at a time. */
+    /** The F16 and BF16 matvec kernels (four rows per step, from the quarters of the range) give the bits of one row at a time. */
     @Test
-    void bf16RowKernelsAgreeBitForBit() {
-        for (int[] s : new int[][]{{1, 16}, {7, 100}, {13, 1024}, {41, 1000}, {64, 2048}}) {
-            Tensor w = randomWeight(GgmlType.BF16, s[0], s[1], 13L * s[0] + s[1], s[0] % 5);
-            float[] x = randomX(s[1] + 3, s[1]);
-            for (int r0 : new int[]{0, s[0] / 3}) {
-                float[] one = new float[s[0] + 2], four = new float[s[0] + 2];
-                MatMul.rowsBF16(w.data(), w.rowBytes(), s[1], x, 3, one, 2, r0, s[0]);
-                MatMul.rowsBF16x4(w.data(), w.rowBytes(), s[1], x, 3, four, 2, r0, s[0]);
-                for (int o = 0; o < s[0] + 2; o++) {
-                    assertEquals(Float.floatToIntBits(one[o]), Float.floatToIntBits(four[o]), s[0] + "x" + s[1] + " from " + r0 + ", y[" + o + "]");
+    void halfRowKernelsAgreeBitForBit() {
+        for (GgmlType type : new GgmlType[]{GgmlType.F16, GgmlType.BF16}) {
+            for (int[] s : new int[][]{{1, 16}, {7, 100}, {13, 1024}, {41, 1000}, {64, 2048}}) {
+                Tensor w = randomWeight(type, s[0], s[1], 13L * s[0] + s[1], s[0] % 5);
+                float[] x = randomX(s[1] + 3, s[1]);
+                for (int r0 : new int[]{0, s[0] / 3}) {
+                    float[] one = new float[s[0] + 2], four = new float[s[0] + 2];
+                    if (type == GgmlType.F16) {
+                        MatMul.rowsF16(w.data(), w.rowBytes(), s[1], x, 3, one, 2, r0, s[0]);
+                        MatMul.rowsF16x4(w.data(), w.rowBytes(), s[1], x, 3, four, 2, r0, s[0]);
+                    } else {
+                        MatMul.rowsBF16(w.data(), w.rowBytes(), s[1], x, 3, one, 2, r0, s[0]);
+                        MatMul.rowsBF16x4(w.data(), w.rowBytes(), s[1], x, 3, four, 2, r0, s[0]);
+                    }
+                    for (int o = 0; o < s[0] + 2; o++) {
+                        assertEquals(Float.floatToIntBits(one[o]), Float.floatToIntBits(four[o]),
+                                type + " " + s[0] + "x" + s[1] + " from " + r0 + ", y[" + o + "]");
+                    }
                 }
             }
         }
