@@ -423,19 +423,10 @@ public final class MatMul {
                 a2 = FloatVector.fromMemorySegment(F, seg, b2 + p, LE).fma(xv, a2);
                 a3 = FloatVector.fromMemorySegment(F, seg, b3 + p, LE).fma(xv, a3);
             }
-            float s0 = VectorOps.sumLanes(a0), s1 = VectorOps.sumLanes(a1);
-            float s2 = VectorOps.sumLanes(a2), s3 = VectorOps.sumLanes(a3);
-            for (; i < in; i++) {
-                float xi = x.get(F32LE, 4L * i);
-                s0 = Math.fma(seg.get(F32LE, b0 + 4L * i), xi, s0);
-                s1 = Math.fma(seg.get(F32LE, b1 + 4L * i), xi, s1);
-                s2 = Math.fma(seg.get(F32LE, b2 + 4L * i), xi, s2);
-                s3 = Math.fma(seg.get(F32LE, b3 + 4L * i), xi, s3);
-            }
-            y[yo + r] = s0;
-            y[yo + r + q] = s1;
-            y[yo + r + 2 * q] = s2;
-            y[yo + r + 3 * q] = s3;
+            y[yo + r] = tailF32(seg, b0, x, i, in, VectorOps.sumLanes(a0));
+            y[yo + r + q] = tailF32(seg, b1, x, i, in, VectorOps.sumLanes(a1));
+            y[yo + r + 2 * q] = tailF32(seg, b2, x, i, in, VectorOps.sumLanes(a2));
+            y[yo + r + 3 * q] = tailF32(seg, b3, x, i, in, VectorOps.sumLanes(a3));
         }
         rowsF32(seg, rowBytes, in, x, y, yo, r0 + 4 * q, r1);
     }
@@ -460,9 +451,7 @@ public final class MatMul {
             for (; i < upL; i += L) {
                 acc = FloatVector.fromMemorySegment(F, seg, base + 4L * i, LE).fma(FloatVector.fromMemorySegment(F, x, 4L * i, LE), acc);
             }
-            float s = VectorOps.sumLanes(acc);
-            for (; i < in; i++) s = Math.fma(seg.get(F32LE, base + 4L * i), x.get(F32LE, 4L * i), s);
-            y[yo + r] = s;
+            y[yo + r] = tailF32(seg, base, x, i, in, VectorOps.sumLanes(acc));
         }
     }
 
@@ -568,9 +557,7 @@ public final class MatMul {
                 a0 = s0h.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().blend(s0h.or(0x7F800000), m0.compare(VectorOperators.GE, 0x7C00))
                         .or(h0.and(0x80000000)).reinterpretAsFloats().fma(xv, a0);
             }
-            float s = VectorOps.sumLanes(a0);
-            for (; i < in; i++) s = Math.fma(Float.float16ToFloat(seg.get(I16LE, b0 + 2L * i)), x[xo + i], s);
-            y[yo + r] = s;
+            y[yo + r] = tailHalf(false, seg, b0, x, xo, i, in, VectorOps.sumLanes(a0));
         }
     }
 
@@ -608,18 +595,10 @@ public final class MatMul {
                 a3 = s3h.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().blend(s3h.or(0x7F800000), m3.compare(VectorOperators.GE, 0x7C00))
                         .or(h3.and(0x80000000)).reinterpretAsFloats().fma(xv, a3);
             }
-            float s0 = VectorOps.sumLanes(a0), s1 = VectorOps.sumLanes(a1), s2 = VectorOps.sumLanes(a2), s3 = VectorOps.sumLanes(a3);
-            for (; i < in; i++) {
-                float xi = x[xo + i];
-                s0 = Math.fma(Float.float16ToFloat(seg.get(I16LE, b0 + 2L * i)), xi, s0);
-                s1 = Math.fma(Float.float16ToFloat(seg.get(I16LE, b1 + 2L * i)), xi, s1);
-                s2 = Math.fma(Float.float16ToFloat(seg.get(I16LE, b2 + 2L * i)), xi, s2);
-                s3 = Math.fma(Float.float16ToFloat(seg.get(I16LE, b3 + 2L * i)), xi, s3);
-            }
-            y[yo + r] = s0;
-            y[yo + r + q] = s1;
-            y[yo + r + 2 * q] = s2;
-            y[yo + r + 3 * q] = s3;
+            y[yo + r] = tailHalf(false, seg, b0, x, xo, i, in, VectorOps.sumLanes(a0));
+            y[yo + r + q] = tailHalf(false, seg, b1, x, xo, i, in, VectorOps.sumLanes(a1));
+            y[yo + r + 2 * q] = tailHalf(false, seg, b2, x, xo, i, in, VectorOps.sumLanes(a2));
+            y[yo + r + 3 * q] = tailHalf(false, seg, b3, x, xo, i, in, VectorOps.sumLanes(a3));
         }
         rowsF16(seg, rowBytes, in, x, xo, y, yo, r0 + 4 * q, r1);
     }
@@ -636,11 +615,10 @@ public final class MatMul {
                         .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
                 acc = w.fma(FloatVector.fromArray(F, x, xo + i), acc);
             }
-            float s = VectorOps.sumLanes(acc);
-            for (; i < in; i++) s = Math.fma(Dequantize.bf16ToFloat(seg.get(I16LE, base + 2L * i)), x[xo + i], s);
-            y[yo + r] = s;
+            y[yo + r] = tailHalf(true, seg, base, x, xo, i, in, VectorOps.sumLanes(acc));
         }
     }
+
     /**
      * BF16 rows, four at a time, one from each quarter of {@code [r0, r1)}, one accumulator per row: the layout of
      * {@link #rowsF32x4}, and the same bits as {@link #rowsBF16}. Measured on the development VM (2 vCPU AMD EPYC),
@@ -668,20 +646,27 @@ public final class MatMul {
                 a3 = ShortVector.fromMemorySegment(SH, seg, b3 + p, LE).convertShape(VectorOperators.S2I, I, 0)
                         .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xv, a3);
             }
-            float s0 = VectorOps.sumLanes(a0), s1 = VectorOps.sumLanes(a1), s2 = VectorOps.sumLanes(a2), s3 = VectorOps.sumLanes(a3);
-            for (; i < in; i++) {
-                float xi = x[xo + i];
-                s0 = Math.fma(Dequantize.bf16ToFloat(seg.get(I16LE, b0 + 2L * i)), xi, s0);
-                s1 = Math.fma(Dequantize.bf16ToFloat(seg.get(I16LE, b1 + 2L * i)), xi, s1);
-                s2 = Math.fma(Dequantize.bf16ToFloat(seg.get(I16LE, b2 + 2L * i)), xi, s2);
-                s3 = Math.fma(Dequantize.bf16ToFloat(seg.get(I16LE, b3 + 2L * i)), xi, s3);
-            }
-            y[yo + r] = s0;
-            y[yo + r + q] = s1;
-            y[yo + r + 2 * q] = s2;
-            y[yo + r + 3 * q] = s3;
+            y[yo + r] = tailHalf(true, seg, b0, x, xo, i, in, VectorOps.sumLanes(a0));
+            y[yo + r + q] = tailHalf(true, seg, b1, x, xo, i, in, VectorOps.sumLanes(a1));
+            y[yo + r + 2 * q] = tailHalf(true, seg, b2, x, xo, i, in, VectorOps.sumLanes(a2));
+            y[yo + r + 3 * q] = tailHalf(true, seg, b3, x, xo, i, in, VectorOps.sumLanes(a3));
         }
         rowsBF16(seg, rowBytes, in, x, xo, y, yo, r0 + 4 * q, r1);
+    }
+
+    /** s + Σ W[i]·x[i] over the columns {@code [from, in)} of the F32 row at {@code base}, one at a time: a row's tail. */
+    private static float tailF32(MemorySegment seg, long base, MemorySegment x, int from, int in, float s) {
+        for (int i = from; i < in; i++) s = Math.fma(seg.get(F32LE, base + 4L * i), x.get(F32LE, 4L * i), s);
+        return s;
+    }
+
+    /** As {@link #tailF32} for an F16 ({@code bf16} false) or BF16 row, x from {@code x[xo]}. */
+    private static float tailHalf(boolean bf16, MemorySegment seg, long base, float[] x, int xo, int from, int in, float s) {
+        for (int i = from; i < in; i++) {
+            short h = seg.get(I16LE, base + 2L * i);
+            s = Math.fma(bf16 ? Dequantize.bf16ToFloat(h) : Float.float16ToFloat(h), x[xo + i], s);
+        }
+        return s;
     }
 
     // The row kernels below are written out by hand, without helper methods returning vectors: if C2 ever compiled
