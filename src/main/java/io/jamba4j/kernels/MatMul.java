@@ -401,10 +401,11 @@ public final class MatMul {
      * matching weights of rows {@code r}, {@code r + q}, {@code r + 2q} and {@code r + 3q} ({@code q} a quarter of the
      * range), so a thread reads four sequential weight streams far apart and x a quarter as often. One accumulator per
      * row, as in {@link #rowsF32}, so both kernels give the same bits. Measured on the development VM (2 vCPU AMD EPYC,
-     * AVX-512), bench-small F32 decode alternating with other kernels in one process: 4–6% faster than four adjacent
-     * rows, 16% faster than one row at a time at 256 bits ({@code -XX:MaxVectorSize=32}); over 1 GiB of 1024-column
-     * rows, 2 threads, it streams at 87% of the best plain sum ({@link KernelBench#bandwidth}), four adjacent rows at
-     * 77%. The rows left over after the quarters go one at a time. Which of this and {@link #rowsF32} streams faster
+     * AVX-512), bench-small F32 decode alternating with other kernels in one process: up to 4% faster than four
+     * adjacent rows at 512 bits, 16% faster than one row at a time and 30% faster than four adjacent rows at 256 bits
+     * ({@code -XX:MaxVectorSize=32}); over 1 GiB of 1024-column rows in per-thread chunks, 2 threads, it streamed at
+     * 86–90% of the two-stream plain sum ({@link KernelBench#bandwidth}) where four adjacent rows had streamed at 75%
+     * (an earlier run). The rows left over after the quarters go one at a time. Which of this and {@link #rowsF32} streams faster
      * depends on the machine: see {@link F32Rows}. {@code x} as in {@link #rowsF32}.
      */
     static void rowsF32x4(MemorySegment seg, long rowBytes, int in, MemorySegment x, float[] y, int yo, int r0, int r1) {
