@@ -224,6 +224,26 @@ public final class KernelBench {
     }
 
     /**
+     * Σ of all floats of {@code seg} (its size a multiple of 64 bytes), read by the pool threads with the bandwidth
+     * probe's two-stream pattern, one contiguous part per thread: what reading the bytes of a matrix-vector product
+     * costs without the product (the JMH suite's {@code read} benchmark).
+     */
+    public static float readSum(MemorySegment seg) {
+        int parts = Parallel.threads();
+        long part = seg.byteSize() / parts & -2L * F.vectorByteSize();
+        float[] partial = new float[parts];
+        Parallel.forRange(parts, 1, (s, e) -> {
+            for (int k = s; k < e; k++) {
+                long len = k == parts - 1 ? (seg.byteSize() - k * part) & -2L * F.vectorByteSize() : part;
+                partial[k] = sumSegment(seg, k * part, len, 2);
+            }
+        });
+        float sum = 0;
+        for (float v : partial) sum += v;
+        return sum;
+    }
+
+    /**
      * Σ of the floats in {@code [off, off + len)}, read as {@code streams} (2 or 4) sequential streams, the halves or
      * quarters of the range, each summed by one accumulator: the fastest ways to read memory we have measured here.
      * On the development VM (2 vCPU AMD EPYC, 1 GiB of anonymous memory, 30–40 alternating passes), against one stream

@@ -101,6 +101,14 @@ public class KernelBenchmarks {
         return s.y[0];
     }
 
+    /** The same rotation of weights read without the product (KernelBench.readSum): the ceiling for matvec's bytes/s. */
+    @Benchmark
+    public float read(Weights s, Counters c) {
+        Tensor w = s.w[s.next++ % s.w.length];
+        c.bytes += w.byteSize();
+        return KernelBench.readSum(w.data());
+    }
+
     /** Prefill: a GEMM over 256 tokens. */
     @Benchmark
     public float gemm(Weights s, Counters c) {
