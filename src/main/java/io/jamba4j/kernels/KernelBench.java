@@ -224,9 +224,10 @@ public final class KernelBench {
     }
 
     /**
-     * Σ of all floats of {@code seg} (its size a multiple of 64 bytes), read by the pool threads with the bandwidth
-     * probe's two-stream pattern, one contiguous part per thread: what reading the bytes of a matrix-vector product
-     * costs without the product (the JMH suite's {@code read} benchmark).
+     * Σ of the floats of {@code seg}, read by the pool threads with the bandwidth probe's two-stream pattern, one
+     * contiguous part per thread (each part cut down to a multiple of two vectors; the few bytes beyond are not read):
+     * what reading the bytes of a matrix-vector product costs without the product (the JMH suite's {@code read}
+     * benchmark).
      */
     public static float readSum(MemorySegment seg) {
         int parts = Parallel.threads();
