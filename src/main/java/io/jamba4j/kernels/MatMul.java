@@ -405,8 +405,8 @@ public final class MatMul {
      * adjacent rows at 512 bits, 16% faster than one row at a time and 30% faster than four adjacent rows at 256 bits
      * ({@code -XX:MaxVectorSize=32}); over 1 GiB of 1024-column rows in per-thread chunks, 2 threads, it streamed at
      * 86–90% of the two-stream plain sum ({@link KernelBench#bandwidth}) where four adjacent rows had streamed at 75%
-     * (an earlier run). The rows left over after the quarters go one at a time. Which of this and {@link #rowsF32} streams faster
-     * depends on the machine: see {@link F32Rows}. {@code x} as in {@link #rowsF32}.
+     * (an earlier run). The rows left over after the quarters go one at a time. Which of this and {@link #rowsF32}
+     * streams faster depends on the machine: see {@link F32Rows}. {@code x} as in {@link #rowsF32}.
      */
     static void rowsF32x4(MemorySegment seg, long rowBytes, int in, MemorySegment x, float[] y, int yo, int r0, int r1) {
         int upL = in & ~(L - 1);
@@ -435,9 +435,9 @@ public final class MatMul {
     /**
      * F32 rows one at a time: one sequential weight stream per thread and <em>one</em> accumulator. With two or four
      * accumulators C2 unrolls the loop and then groups the loads by accumulator, so a row is read out of order in
-     * 128- or 256-byte strides, which streams markedly slower (our reading: the hardware prefetchers then see strides,
-     * not a sequence); one accumulator keeps the loads in address order. Its 4-cycle FMA chain is far from the limit: 16 bytes per
-     * cycle per core at 512 bits. Measured on the development VM (2 vCPU AMD EPYC, AVX-512), bench-small F32 decode,
+     * 128- or 256-byte strides, which streams markedly slower (our reading: the hardware prefetchers then see
+     * strides, not a sequence); one accumulator keeps the loads in address order. Its 4-cycle FMA chain is far from
+     * the limit: 16 bytes per cycle per core at 512 bits. Measured on the development VM (2 vCPU AMD EPYC, AVX-512), bench-small F32 decode,
      * alternating within one process: one accumulator 4–7% faster than two, four accumulators 30% slower; with
      * {@code -XX:MaxVectorSize=32} (AVX2 width) one accumulator 9% faster. {@code x} holds the {@code in}
      * activations as little-endian floats from offset 0, on a 64-byte boundary: loaded from a heap array (whose
