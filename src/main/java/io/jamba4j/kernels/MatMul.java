@@ -437,9 +437,9 @@ public final class MatMul {
      * accumulators C2 unrolls the loop and then groups the loads by accumulator, so a row is read out of order in
      * 128- or 256-byte strides, which streams markedly slower (our reading: the hardware prefetchers then see
      * strides, not a sequence); one accumulator keeps the loads in address order. Its 4-cycle FMA chain is far from
-     * the limit: 16 bytes per cycle per core at 512 bits. Measured on the development VM (2 vCPU AMD EPYC, AVX-512), bench-small F32 decode,
-     * alternating within one process: one accumulator 4–7% faster than two, four accumulators 30% slower; with
-     * {@code -XX:MaxVectorSize=32} (AVX2 width) one accumulator 9% faster. {@code x} holds the {@code in}
+     * the limit: 16 bytes per cycle per core at 512 bits. Measured on the development VM (2 vCPU AMD EPYC, AVX-512),
+     * bench-small F32 decode, alternating within one process: one accumulator 4–7% faster than two, four
+     * accumulators 30% slower; with {@code -XX:MaxVectorSize=32} (AVX2 width) one accumulator 9% faster. {@code x} holds the {@code in}
      * activations as little-endian floats from offset 0, on a 64-byte boundary: loaded from a heap array (whose
      * elements start 16 bytes into the object) every other 64-byte x vector spans two cache lines.
      */
@@ -462,10 +462,10 @@ public final class MatMul {
      * the same order, so the choice never changes a result. Measured on two development VMs of the same kind, 2
      * threads: one (AVX-512 FMA peak ~480 GFLOP/s) streamed 7–22% faster four rows at a time, the other (~230
      * GFLOP/s) 13% faster one row at a time (a decode-like sequence of bench-small's matrices, 20 alternating rounds in
-     * one process: 25.3 vs 28.5 GB/s at 512 bits, 26.7 vs 32.7 at 256 bits; then with two accumulators per row and
-     * four adjacent rows). With one accumulator per row and the four rows taken from the quarters of the range (since
-     * 2026-12-04), on the first kind of VM the four-row kernel was faster at both widths (see {@link #rowsF32x4}).
-     * Property {@code jamba4j.f32rows}:
+     * one process: 25.3 vs 28.5 GB/s at 512 bits, 26.7 vs 32.7 at 256 bits; those kernels had two accumulators per
+     * row and took four adjacent rows). With one accumulator per row and the four rows taken from the quarters of the
+     * range (since 2026-12-04), on the first kind of VM the four-row kernel was faster at both widths (see
+     * {@link #rowsF32x4}). Property {@code jamba4j.f32rows}:
      * {@code 1}, {@code 4}, or {@code auto} (default): the first large (≥ 1 MiB) F32 matrix-vector products of the
      * process alternate between the two; after {@value #WARMUP_CALLS} untimed calls (JIT compilation),
      * {@value #TRIAL_CALLS} of each are timed over the same seconds so that both see the
