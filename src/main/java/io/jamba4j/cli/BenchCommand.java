@@ -8,11 +8,14 @@ import io.jamba4j.generate.Sampler;
 import io.jamba4j.generate.Session;
 import io.jamba4j.kernels.MatMul;
 import io.jamba4j.kernels.Parallel;
+import io.jamba4j.tensor.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench", description = {
@@ -33,8 +36,9 @@ final class BenchCommand implements Callable<Integer> {
     int reps;
     @Option(names = "--vocab-range", description = "Prompt ids are drawn from 3..3+V-1 (default: ${DEFAULT-VALUE}).", defaultValue = "1000")
     int vocabRange;
-    @Option(names = "--probe", description = {"Also measure this machine's fp32 FMA peak, and its memory read bandwidth in a",
-            "1.5 s window per read pattern right after each repetition's decode (adds ~3.5 s per repetition)."})
+    @Option(names = "--probe", description = {"Also measure this machine's fp32 FMA peak, its memory read bandwidth in a",
+            "1.5 s window per read pattern right after each repetition's decode, and then the decode step's own weights",
+            "read without the products in the decode's call structure (adds ~5.5 s per repetition)."})
     boolean probe;
     @Option(names = "--fill", defaultValue = "0", description = {"Decode at a long context without paying for its prefill: marks N",
             "positions as cached (zero K/V rows) before the prompt, so prefill and decode attend over N more keys (default: 0)."})
@@ -71,7 +75,8 @@ final class BenchCommand implements Callable<Integer> {
             // with --probe: each repetition's decode rate, and the bandwidth read in a window right after it (the
             // bandwidth of a shared machine moves by half from one minute to the next, so each decode is set against
             // its own neighbour); the peak RSS is read before the first probe, which maps 1 GiB of its own
-            double[] decRate = new double[reps], bwRate = new double[reps];
+            double[] decRate = new double[reps], bwRate = new double[reps], readRate = new double[reps];
+            List<Tensor> stepWeights = stepWeights(j);
             long rss = -1;
             for (int r = 0; r < reps; r++) {
                 s.reset();
@@ -88,6 +93,7 @@ final class BenchCommand implements Callable<Integer> {
                 if (probe) {
                     if (r == 0) rss = peakRssBytes();
                     bwRate[r] = io.jamba4j.kernels.KernelBench.bandwidth(1, 1_500_000_000L);
+                    readRate[r] = io.jamba4j.kernels.KernelBench.weightsRead(stepWeights, 1, 1_500_000_000L);
                 }
             }
             if (!probe) rss = peakRssBytes();
@@ -118,21 +124,13 @@ final class BenchCommand implements Callable<Integer> {
                 o.put("peak_rss_bytes", rss);
                 o.put("peak_rss_over_estimate", Math.round(1000.0 * rss / estimate.total()) / 1000.0);
             }
-            // what one decode step must read: every weight once, except the embedding (one row, unless it is also the
-            // head) and the experts (top-k of E per MoE layer), plus the KV cache at the final length and the Mamba
-            // state (read and written)
+            // what one decode step must read: its weights (stepWeights), the embedding row of its token (unless the
+            // embedding is also the head, and so among them), the KV cache at the final length and the Mamba state
+            // (read and written)
             var cfg = j.config();
             long stepBytes = 0;
-            for (var e : j.checkpoint().weights().tensors().entrySet()) {
-                String n = e.getKey();
-                long bytes = e.getValue().byteSize();
-                if (!cfg.tieWordEmbeddings && (n.equals("token_embd.weight") || n.equals("model.embed_tokens.weight"))) {
-                    bytes /= cfg.vocabSize;
-                } else if (n.contains("_exps.") || n.contains(".experts.")) {
-                    bytes = bytes * cfg.numExpertsPerTok / cfg.numExperts;
-                }
-                stepBytes += bytes;
-            }
+            for (Tensor t : stepWeights) stepBytes += t.byteSize();
+            if (!cfg.tieWordEmbeddings) stepBytes += j.model().embedTokens().rowBytes();
             stepBytes += cfg.kvCacheBytes(fill + prompt + gen, kv.type.bytes()) + 2 * cfg.mambaStateBytes();
             double flopsTok = io.jamba4j.model.Flops.forwardPerToken(cfg, prompt);
             o.put("decode_bytes_per_token", stepBytes);
@@ -144,9 +142,15 @@ final class BenchCommand implements Callable<Integer> {
                 // the first repetition also compiles the decode path: its pair is left out when there are others
                 int from = reps > 1 ? 1 : 0;
                 double[] bws = java.util.Arrays.copyOfRange(bwRate, from, reps), fractions = new double[reps - from];
-                for (int r = from; r < reps; r++) fractions[r - from] = decRate[r] * stepBytes / bwRate[r] / 1e9;
+                double[] reads = java.util.Arrays.copyOfRange(readRate, from, reps), ofRead = new double[reps - from];
+                for (int r = from; r < reps; r++) {
+                    fractions[r - from] = decRate[r] * stepBytes / bwRate[r] / 1e9;
+                    ofRead[r - from] = decRate[r] * stepBytes / readRate[r] / 1e9;
+                }
                 java.util.Arrays.sort(bws);
                 java.util.Arrays.sort(fractions);
+                java.util.Arrays.sort(reads);
+                java.util.Arrays.sort(ofRead);
                 o.put("vector_bits", jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize());
                 o.put("fma_peak_gflop_s", Math.round(peak * 10) / 10.0);
                 o.put("bandwidth_gb_s", Math.round(median(bws) * 100) / 100.0);
@@ -154,11 +158,41 @@ final class BenchCommand implements Callable<Integer> {
                 o.put("bandwidth_gb_s_max", Math.round(bws[bws.length - 1] * 100) / 100.0);
                 // median over those repetitions of (decode GB/s ÷ the bandwidth read right after it)
                 o.put("decode_fraction_of_bandwidth", Math.round(median(fractions) * 1000) / 1000.0);
+                // the step's own weights read in the step's call structure, no products (KernelBench.weightsRead),
+                // in a window right after the bandwidth probe: splits the decode's shortfall into what the many
+                // calls cost (weights read ÷ bandwidth) and what the products and the rest cost (decode ÷ weights read)
+                o.put("weights_read_gb_s", Math.round(median(reads) * 100) / 100.0);
+                o.put("decode_fraction_of_weights_read", Math.round(median(ofRead) * 1000) / 1000.0);
                 o.put("prefill_fraction_of_peak", Math.round(bestPre * flopsTok / peak / 1e9 * 1000) / 1000.0);
             }
             System.out.println(o);
         }
         return 0;
+    }
+
+    /**
+     * The weights one decode step reads, in file order: every tensor but the embedding (unless it is also the head),
+     * and of the experts only top-k per MoE layer, the first k (the stacked GGUF tensors sliced, HF's per-expert
+     * tensors by index): which k a token picks moves where the bytes are, not how many.
+     */
+    static List<Tensor> stepWeights(Jamba j) {
+        var cfg = j.config();
+        List<Tensor> out = new ArrayList<>();
+        java.util.regex.Pattern expertIndex = java.util.regex.Pattern.compile("\\.experts\\.(\\d+)\\.");
+        for (var e : j.checkpoint().weights().tensors().entrySet()) {
+            String n = e.getKey();
+            Tensor t = e.getValue();
+            if (!cfg.tieWordEmbeddings && (n.equals("token_embd.weight") || n.equals("model.embed_tokens.weight"))) continue;
+            if (n.contains("_exps.")) {
+                for (int x = 0; x < cfg.numExpertsPerTok; x++) out.add(t.slice(x));
+            } else if (n.contains(".experts.")) {
+                java.util.regex.Matcher m = expertIndex.matcher(n);
+                if (!m.find() || Integer.parseInt(m.group(1)) < cfg.numExpertsPerTok) out.add(t);
+            } else {
+                out.add(t);
+            }
+        }
+        return out;
     }
 
     /** Median of a sorted array. */

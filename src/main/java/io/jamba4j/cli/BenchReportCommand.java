@@ -93,21 +93,29 @@ final class BenchReportCommand implements Callable<Integer> {
                     .append("llama.cpp runs twice per file: mapped (its default) and with `--no-mmap`; the ratios are against ")
                     .append("the faster of the two.\n\n");
         }
-        md.append("| weights | prefill tok/s jamba4j | llama.cpp | llama.cpp --no-mmap | ratio | decode tok/s jamba4j | llama.cpp | llama.cpp --no-mmap | ratio | decode GB/s (jamba4j, % of bandwidth) | prefill GFLOP/s (jamba4j, % of peak) |\n");
-        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        md.append("| weights | prefill tok/s jamba4j | llama.cpp | llama.cpp --no-mmap | ratio | decode tok/s jamba4j | llama.cpp | llama.cpp --no-mmap | ratio | decode GB/s (jamba4j, % of bandwidth) | step's weights read alone, GB/s (% of bandwidth; decode's % of it) | prefill GFLOP/s (jamba4j, % of peak) |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Row r : rows) {
             md.append("| ").append(r.type);
             cellPair(md, r, "prefill_tok_s");
             cellPair(md, r, "decode_tok_s");
             if (r.jamba != null) {
-                md.append(String.format(Locale.ROOT, " | %.1f (%s) | %.1f (%s)", r.jamba.path("decode_gb_s").asDouble(),
-                        pct(r.jamba.path("decode_fraction_of_bandwidth")), r.jamba.path("prefill_gflop_s").asDouble(),
+                JsonNode read = r.jamba.path("weights_read_gb_s");
+                // (written with --probe, which also writes the bandwidth; the read's fraction is of the median window)
+                String readCell = read.isMissingNode() ? "–" : String.format(Locale.ROOT, "%.1f (%.0f%%; %s)", read.asDouble(),
+                        100 * read.asDouble() / r.jamba.path("bandwidth_gb_s").asDouble(), pct(r.jamba.path("decode_fraction_of_weights_read")));
+                md.append(String.format(Locale.ROOT, " | %.1f (%s) | %s | %.1f (%s)", r.jamba.path("decode_gb_s").asDouble(),
+                        pct(r.jamba.path("decode_fraction_of_bandwidth")), readCell, r.jamba.path("prefill_gflop_s").asDouble(),
                         pct(r.jamba.path("prefill_fraction_of_peak"))));
-            } else md.append(" | – | –");
+            } else md.append(" | – | – | –");
             md.append(" |\n");
         }
         md.append("\nDecode GB/s = decode tok/s × the bytes one decode step must read (all weights once, the embedding's one row, ");
-        md.append("top-k of E experts, KV cache and Mamba state); prefill GFLOP/s = prefill tok/s × model FLOPs per token ");
+        md.append("top-k of E experts, KV cache and Mamba state); the step's weights read alone: the same weights read in the ");
+        md.append("decode's call structure (one parallel call per tensor, where the decode runs q, k, v and gate, up together; the same chunks), no products, in a window right after ");
+        md.append("the bandwidth's (`KernelBench.weightsRead`), so that the decode's shortfall splits into what the many calls ");
+        md.append("cost (read ÷ bandwidth) and what the products and the rest cost (decode ÷ read); ");
+        md.append("prefill GFLOP/s = prefill tok/s × model FLOPs per token ");
         md.append("(`model/Flops`).\n\n![prefill](prefill.png)\n![decode](decode.png)\n");
         Files.writeString(out.resolve("README.md"), md);
         chart(rows, "prefill_tok_s", "prefill tokens/s (prompt " + (any == null ? "?" : any.path("prompt").asInt()) + ")", out.resolve("prefill.png"));

@@ -224,6 +224,56 @@ public final class KernelBench {
     }
 
     /**
+     * Read rate of a decode step's own weights in the decode's call structure, without the products: each tensor of
+     * {@code tensors}, in order, by one parallel call over its rows in guided chunks of whole rows (multiples of 4
+     * rows, at least 16 KiB), or on the calling thread when it is under 96 KiB — as the matrix-vector products
+     * divide them ({@link MatMul}; the decode runs some products in one call, q, k, v and gate, up) — each chunk read with the probe's two-stream pattern ({@link #sumSegment}); the best
+     * of {@code windows} windows of at least {@code windowNs} (whole passes). Set against {@link #bandwidth} it shows
+     * what the step's many separately synchronised calls over matrices of every size cost; a decode set against it
+     * shows what the products and everything between them cost.
+     */
+    public static double weightsRead(List<Tensor> tensors, int windows, long windowNs) {
+        long total = 0;
+        for (Tensor t : tensors) total += t.byteSize();
+        if (total == 0) throw new IllegalArgumentException("weightsRead: no bytes to read");
+        double sum = readPass(tensors); // warm-up: compiles the loop
+        double best = 0;
+        for (int w = 0; w < windows; w++) {
+            long t0 = System.nanoTime(), t, bytes = 0;
+            do {
+                sum += readPass(tensors);
+                bytes += total;
+                t = System.nanoTime() - t0;
+            } while (t < windowNs);
+            best = Math.max(best, bytes / (double) t);
+        }
+        sink += (float) sum;
+        return best;
+    }
+
+    /**
+     * One pass of {@link #weightsRead}: the sum of the floats read (each tensor's bytes taken as floats; a chunk's
+     * last bytes beyond a multiple of two vectors are not read).
+     */
+    static double readPass(List<Tensor> tensors) {
+        long pair = 2L * F.vectorByteSize();
+        java.util.concurrent.atomic.DoubleAdder sum = new java.util.concurrent.atomic.DoubleAdder();
+        for (Tensor t : tensors) {
+            MemorySegment seg = t.data();
+            if (t.byteSize() < 96 * 1024 || t.rank() < 2) {
+                sum.add(sumSegment(seg, 0, seg.byteSize() & -pair, 2));
+                continue;
+            }
+            long rowBytes = t.rowBytes();
+            int rows = Math.toIntExact(t.rows());
+            long minRows = Math.max(1, 16 * 1024 / rowBytes);
+            int grain = (int) Math.min(rows, (minRows + 3) & ~3L);
+            Parallel.forRangeGuided(rows, grain, (s, e) -> sum.add(sumSegment(seg, s * rowBytes, ((e - s) * rowBytes) & -pair, 2)));
+        }
+        return sum.sum();
+    }
+
+    /**
      * Σ of the floats of {@code seg}, read by the pool threads with the bandwidth probe's two-stream pattern, one
      * contiguous part per thread (each part cut down to a multiple of two vectors; the few bytes beyond are not read):
      * what reading the bytes of a matrix-vector product costs without the product (the JMH suite's {@code read}

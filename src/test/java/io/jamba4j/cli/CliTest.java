@@ -73,6 +73,38 @@ class CliTest {
         assertTrue(bad.err().contains("f32 or f16"), bad.err());
     }
 
+    /**
+     * What `bench` counts as one decode step's weights is the same model in both formats: GGUF stacks each layer's
+     * experts in one tensor (sliced to the first top-k), HF keeps one tensor per expert (taken by index).
+     */
+    @Test
+    void benchCountsTheSameStepWeightsInBothFormats() throws Exception {
+        long[] bytes = new long[2];
+        int[] experts = new int[2];
+        String[] files = {"hf", "model.gguf"};
+        for (int f = 0; f < 2; f++) {
+            try (io.jamba4j.Jamba j = io.jamba4j.Jamba.load(Path.of(fixture("B-hybrid-moe", files[f])))) {
+                long all = 0, embed = j.model().embedTokens().byteSize();
+                for (var t : j.checkpoint().weights().tensors().values()) all += t.byteSize();
+                long expertBytes = 0;
+                for (var t : j.checkpoint().weights().tensors().entrySet()) {
+                    if (t.getKey().contains("_exps.") || t.getKey().contains(".experts.")) expertBytes += t.getValue().byteSize();
+                }
+                var cfg = j.config();
+                for (var t : BenchCommand.stepWeights(j)) {
+                    bytes[f] += t.byteSize();
+                    if (t.name().contains("_exps") || t.name().contains(".experts.")) experts[f]++;
+                }
+                // everything but the embedding and the experts not taken
+                assertEquals(all - embed - expertBytes + expertBytes * cfg.numExpertsPerTok / cfg.numExperts, bytes[f], files[f]);
+            }
+        }
+        assertEquals(bytes[0], bytes[1]);
+        // 4 MoE layers (of 8) × 3 matrices × top-2 experts, as tensors of one expert each in both formats
+        assertEquals(4 * 3 * 2, experts[0]);
+        assertEquals(experts[0], experts[1]);
+    }
+
     @Test
     void infoOnAConfigAloneShowsThePublishedJambaNumbers() {
         String config = java.nio.file.Path.of("configs/jamba-v0.1.json").toAbsolutePath().toString();

@@ -1,0 +1,38 @@
+package io.jamba4j.kernels;
+
+import io.jamba4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class KernelBenchTest {
+    static Tensor ones(Arena arena, long... shape) {
+        long n = Tensor.numElements(shape);
+        MemorySegment seg = arena.allocate(4 * n, 64);
+        for (long i = 0; i < n; i++) seg.setAtIndex(Tensor.F32_LE, i, 1f);
+        return new Tensor("ones", io.jamba4j.tensor.GgmlType.F32, shape, seg);
+    }
+
+    /**
+     * The weights-read probe reads every row of every tensor once, whether a tensor is split across the threads
+     * (matrices of 4 KiB, 256 B and 8 KiB rows) or read on the calling thread (a small matrix, a vector): summing
+     * ones counts the floats read.
+     */
+    @Test
+    void weightsReadCoversEveryRowOnce() {
+        try (Arena arena = Arena.ofShared()) { // read by the pool's threads
+            List<Tensor> ts = List.of(ones(arena, 4096, 1024), ones(arena, 2048, 64), ones(arena, 96, 2048),
+                    ones(arena, 8, 1024), ones(arena, 1024), ones(arena, 1000));
+            // the 1000-float vector is read up to a multiple of two vectors (at most 2 × 64 bytes short)
+            long pair = 2L * MatMul.F.vectorByteSize() / 4;
+            double want = 4096 * 1024 + 2048 * 64 + 96 * 2048 + 8 * 1024 + 1024 + 1000 / pair * pair;
+            for (int pass = 0; pass < 3; pass++) assertEquals(want, KernelBench.readPass(ts), "pass " + pass);
+            assertTrue(KernelBench.weightsRead(ts, 1, 1_000_000L) > 0);
+        }
+        assertThrows(IllegalArgumentException.class, () -> KernelBench.weightsRead(List.of(), 1, 1));
+    }
+}
