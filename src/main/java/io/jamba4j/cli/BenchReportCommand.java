@@ -112,10 +112,10 @@ final class BenchReportCommand implements Callable<Integer> {
         }
         md.append("\nDecode GB/s = decode tok/s × the bytes one decode step must read (all weights once, the embedding's one row, ");
         md.append("top-k of E experts, KV cache and Mamba state); the step's weights read alone: the same weights read in the ");
-        md.append("decode's call structure (one parallel call per tensor, where the decode runs q, k, v and gate, up together; the same chunks), no products, in a window right after ");
-        md.append("the bandwidth's (`KernelBench.weightsRead`), so that the decode's shortfall splits into what the many calls ");
-        md.append("cost (read ÷ bandwidth) and what the products and the rest cost (decode ÷ read); ");
-        md.append("prefill GFLOP/s = prefill tok/s × model FLOPs per token ");
+        md.append("decode's call structure (one parallel call per tensor, where the decode runs q, k, v and gate, up together; ");
+        md.append("the same chunks), no products, in a window right after the bandwidth's (`KernelBench.weightsRead`), so that ");
+        md.append("the decode's shortfall splits into what the many calls cost (read ÷ bandwidth) and what the products and the ");
+        md.append("rest cost (decode ÷ read); prefill GFLOP/s = prefill tok/s × model FLOPs per token ");
         md.append("(`model/Flops`).\n\n![prefill](prefill.png)\n![decode](decode.png)\n");
         Files.writeString(out.resolve("README.md"), md);
         chart(rows, "prefill_tok_s", "prefill tokens/s (prompt " + (any == null ? "?" : any.path("prompt").asInt()) + ")", out.resolve("prefill.png"));

@@ -225,12 +225,12 @@ public final class KernelBench {
 
     /**
      * Read rate of a decode step's own weights in the decode's call structure, without the products: each tensor of
-     * {@code tensors}, in order, by one parallel call over its rows in guided chunks of whole rows (multiples of 4
-     * rows, at least 16 KiB), or on the calling thread when it is under 96 KiB — as the matrix-vector products
-     * divide them ({@link MatMul}; the decode runs some products in one call, q, k, v and gate, up) — each chunk read with the probe's two-stream pattern ({@link #sumSegment}); the best
-     * of {@code windows} windows of at least {@code windowNs} (whole passes). Set against {@link #bandwidth} it shows
-     * what the step's many separately synchronised calls over matrices of every size cost; a decode set against it
-     * shows what the products and everything between them cost.
+     * {@code tensors}, in order, by one parallel call over its rows in guided chunks of whole rows, or on the calling
+     * thread when it is small — as {@link MatMul}'s matrix-vector products divide them (the decode runs some products
+     * in one call: q, k, v; gate, up) — each chunk read with the probe's two-stream pattern ({@link #sumSegment});
+     * the best of {@code windows} windows of at least {@code windowNs} (whole passes). Set against {@link #bandwidth}
+     * it shows what the step's many separately synchronised calls over matrices of every size cost; a decode set
+     * against it shows what the products and everything between them cost.
      */
     public static double weightsRead(List<Tensor> tensors, int windows, long windowNs) {
         long total = 0;
@@ -260,15 +260,14 @@ public final class KernelBench {
         java.util.concurrent.atomic.DoubleAdder sum = new java.util.concurrent.atomic.DoubleAdder();
         for (Tensor t : tensors) {
             MemorySegment seg = t.data();
-            if (t.byteSize() < 96 * 1024 || t.rank() < 2) {
+            if (t.byteSize() < MatMul.SERIAL_BYTES || t.rank() < 2) {
                 sum.add(sumSegment(seg, 0, seg.byteSize() & -pair, 2));
                 continue;
             }
             long rowBytes = t.rowBytes();
             int rows = Math.toIntExact(t.rows());
-            long minRows = Math.max(1, 16 * 1024 / rowBytes);
-            int grain = (int) Math.min(rows, (minRows + 3) & ~3L);
-            Parallel.forRangeGuided(rows, grain, (s, e) -> sum.add(sumSegment(seg, s * rowBytes, ((e - s) * rowBytes) & -pair, 2)));
+            Parallel.forRangeGuided(rows, MatMul.matvecGrain(rowBytes, rows),
+                    (s, e) -> sum.add(sumSegment(seg, s * rowBytes, ((e - s) * rowBytes) & -pair, 2)));
         }
         return sum.sum();
     }

@@ -58,7 +58,7 @@ public final class MatMul {
     static final int NR = 6;
 
     /** Below this many weight bytes a matrix-vector product runs on the calling thread alone. */
-    private static final long SERIAL_BYTES = 96 * 1024;
+    static final long SERIAL_BYTES = 96 * 1024;
 
     /**
      * Y[t, o] = Σ_i W[o, i] · X[t, i] for t in [0, T): X holds T rows of {@code in = w.cols()} floats starting at
@@ -185,9 +185,7 @@ public final class MatMul {
                 int out = Math.toIntExact(p.w.rows());
                 total += out;
                 bytes += p.w.rowBytes() * out;
-                // chunks of at least 16 KiB, in multiples of 4 rows
-                long minRows = Math.max(1, 16 * 1024 / p.w.rowBytes());
-                if (out > 0) grain = (int) Math.min(grain, Math.min(out, (minRows + 3) & ~3L));
+                if (out > 0) grain = Math.min(grain, matvecGrain(p.w.rowBytes(), out));
                 if (p.w.type() == GgmlType.F32) {
                     if (f32Rows == 0) f32Rows = F32Rows.pick();
                     p.f32Rows = f32Rows;
@@ -332,6 +330,12 @@ public final class MatMul {
                 default -> throw new AssertionError(w.type());
             }
         }
+    }
+
+    /** The smallest chunk of a parallel matrix-vector product: at least 16 KiB, a multiple of 4 rows, at most all rows. */
+    static int matvecGrain(long rowBytes, int rows) {
+        long minRows = Math.max(1, 16 * 1024 / rowBytes);
+        return (int) Math.min(rows, (minRows + 3) & ~3L);
     }
 
     /** {@link #matmul}'s T = 1 case, its arguments already checked. */
