@@ -405,7 +405,8 @@ public final class MatMul {
      * matching weights of rows {@code r}, {@code r + q}, {@code r + 2q} and {@code r + 3q} ({@code q} a quarter of the
      * range), so a thread reads four sequential weight streams far apart and x a quarter as often. One accumulator per
      * row, as in {@link #rowsF32}, so both kernels give the same bits. Measured on the development VM (2 vCPU AMD EPYC,
-     * AVX-512), bench-small F32 decode alternating with other kernels in one process: up to 4% faster than four
+     * AVX-512), bench-small F32 decode alternating with other kernels in one process (see the caveat at
+     * {@link #rowsF32}: gains under ~12% measured so are not evidence): up to 4% faster than four
      * adjacent rows at 512 bits, 16% faster than one row at a time and 30% faster than four adjacent rows at 256 bits
      * ({@code -XX:MaxVectorSize=32}); over 1 GiB of 1024-column rows in per-thread chunks, 2 threads, it streamed at
      * 86–90% of the two-stream plain sum ({@link KernelBench#bandwidth}) where four adjacent rows had streamed at 75%
@@ -443,9 +444,15 @@ public final class MatMul {
      * strides, not a sequence); one accumulator keeps the loads in address order. Its 4-cycle FMA chain is far from
      * the limit: 16 bytes per cycle per core at 512 bits. Measured on the development VM (2 vCPU AMD EPYC, AVX-512),
      * bench-small F32 decode, alternating within one process: one accumulator 4–7% faster than two, four
-     * accumulators 30% slower; with {@code -XX:MaxVectorSize=32} (AVX2 width) one accumulator 9% faster. {@code x} holds the {@code in}
-     * activations as little-endian floats from offset 0, on a 64-byte boundary: loaded from a heap array (whose
-     * elements start 16 bytes into the object) every other 64-byte x vector spans two cache lines.
+     * accumulators 30% slower; with {@code -XX:MaxVectorSize=32} (AVX2 width) one accumulator 9% faster. Caveat,
+     * found later the same day: in-process A/Bs of kernel copies behind a switch favoured one of two <em>identical</em>
+     * copies by 6–12% (bench-small BF16; C2 had unrolled one 8× and the other 4×, the factor following each copy's
+     * profile), so differences of that size measured that way (the 4–9% here) are not evidence; the end-to-end gain
+     * of this kernel with {@link #rowsF32x4} (F32 decode +24%, alternating process pairs) is. Nor does C2 keep the
+     * loads of an unrolled group of the four-row kernel in address order (it emits each row's last first).
+     * {@code x} holds the {@code in} activations as little-endian floats from offset 0, on a 64-byte boundary: loaded
+     * from a heap array (whose elements start 16 bytes into the object) every other 64-byte x vector spans two cache
+     * lines.
      */
     static void rowsF32(MemorySegment seg, long rowBytes, int in, MemorySegment x, float[] y, int yo, int r0, int r1) {
         int upL = in & ~(L - 1);
