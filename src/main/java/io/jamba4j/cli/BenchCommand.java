@@ -76,6 +76,9 @@ final class BenchCommand implements Callable<Integer> {
             // bandwidth of a shared machine moves by half from one minute to the next, so each decode is set against
             // its own neighbour); the peak RSS is read before the first probe, which maps 1 GiB of its own
             double[] decRate = new double[reps], bwRate = new double[reps], readRate = new double[reps];
+            // per repetition, of the decode: parallel calls per token, and the shares of its time inside parallel
+            // calls and spent by the calling thread waiting for the others' chunks (Parallel.stats)
+            double[] callsPerTok = new double[reps], inCalls = new double[reps], waiting = new double[reps];
             List<Tensor> stepWeights = stepWeights(j);
             long rss = -1;
             for (int r = 0; r < reps; r++) {
@@ -84,9 +87,14 @@ final class BenchCommand implements Callable<Integer> {
                 long a = System.nanoTime();
                 float[] logits = s.evaluate(ids);
                 int tok = Sampler.argmax(logits, 0, v);
+                Parallel.Stats p0 = Parallel.stats();
                 long b = System.nanoTime();
                 for (int k = 0; k < gen; k++) tok = Sampler.argmax(s.step(tok), 0, v);
                 long c = System.nanoTime();
+                Parallel.Stats ps = Parallel.stats().minus(p0);
+                callsPerTok[r] = ps.calls() / (double) gen;
+                inCalls[r] = ps.nanosInCalls() / (double) (c - b);
+                waiting[r] = ps.nanosWaiting() / (double) (c - b);
                 decRate[r] = gen / ((c - b) / 1e9);
                 bestPre = Math.max(bestPre, prompt / ((b - a) / 1e9));
                 bestDec = Math.max(bestDec, decRate[r]);
@@ -132,37 +140,37 @@ final class BenchCommand implements Callable<Integer> {
             for (Tensor t : stepWeights) stepBytes += t.byteSize();
             if (!cfg.tieWordEmbeddings) stepBytes += j.model().embedTokens().rowBytes();
             stepBytes += cfg.kvCacheBytes(fill + prompt + gen, kv.type.bytes()) + 2 * cfg.mambaStateBytes();
+            // the first repetition also compiles the decode path: left out of the medians below when there are others
+            int from = reps > 1 ? 1 : 0;
             double flopsTok = io.jamba4j.model.Flops.forwardPerToken(cfg, prompt);
             o.put("decode_bytes_per_token", stepBytes);
             o.put("decode_gb_s", Math.round(bestDec * stepBytes / 1e7) / 100.0);
+            o.put("decode_parallel_calls_per_token", Math.round(medianOf(callsPerTok, from) * 10) / 10.0);
+            o.put("decode_share_in_parallel_calls", Math.round(medianOf(inCalls, from) * 1000) / 1000.0);
+            o.put("decode_share_waiting_for_threads", Math.round(medianOf(waiting, from) * 1000) / 1000.0);
             o.put("prefill_gflop_per_token", Math.round(flopsTok / 1e4) / 1e5);
             o.put("prefill_gflop_s", Math.round(bestPre * flopsTok / 1e8) / 10.0);
             if (probe) {
                 double peak = io.jamba4j.kernels.KernelBench.fmaPeak();
-                // the first repetition also compiles the decode path: its pair is left out when there are others
-                int from = reps > 1 ? 1 : 0;
-                double[] bws = java.util.Arrays.copyOfRange(bwRate, from, reps), fractions = new double[reps - from];
-                double[] reads = java.util.Arrays.copyOfRange(readRate, from, reps), ofRead = new double[reps - from];
-                for (int r = from; r < reps; r++) {
-                    fractions[r - from] = decRate[r] * stepBytes / bwRate[r] / 1e9;
-                    ofRead[r - from] = decRate[r] * stepBytes / readRate[r] / 1e9;
+                double[] fractions = new double[reps], ofRead = new double[reps];
+                for (int r = 0; r < reps; r++) {
+                    fractions[r] = decRate[r] * stepBytes / bwRate[r] / 1e9;
+                    ofRead[r] = decRate[r] * stepBytes / readRate[r] / 1e9;
                 }
+                double[] bws = java.util.Arrays.copyOfRange(bwRate, from, reps);
                 java.util.Arrays.sort(bws);
-                java.util.Arrays.sort(fractions);
-                java.util.Arrays.sort(reads);
-                java.util.Arrays.sort(ofRead);
                 o.put("vector_bits", jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize());
                 o.put("fma_peak_gflop_s", Math.round(peak * 10) / 10.0);
                 o.put("bandwidth_gb_s", Math.round(median(bws) * 100) / 100.0);
                 o.put("bandwidth_gb_s_min", Math.round(bws[0] * 100) / 100.0);
                 o.put("bandwidth_gb_s_max", Math.round(bws[bws.length - 1] * 100) / 100.0);
                 // median over those repetitions of (decode GB/s ÷ the bandwidth read right after it)
-                o.put("decode_fraction_of_bandwidth", Math.round(median(fractions) * 1000) / 1000.0);
+                o.put("decode_fraction_of_bandwidth", Math.round(medianOf(fractions, from) * 1000) / 1000.0);
                 // the step's own weights read in the step's call structure, no products (KernelBench.weightsRead),
                 // in a window right after the bandwidth probe: splits the decode's shortfall into what the many
                 // calls cost (weights read ÷ bandwidth) and what the products and the rest cost (decode ÷ weights read)
-                o.put("weights_read_gb_s", Math.round(median(reads) * 100) / 100.0);
-                o.put("decode_fraction_of_weights_read", Math.round(median(ofRead) * 1000) / 1000.0);
+                o.put("weights_read_gb_s", Math.round(medianOf(readRate, from) * 100) / 100.0);
+                o.put("decode_fraction_of_weights_read", Math.round(medianOf(ofRead, from) * 1000) / 1000.0);
                 o.put("prefill_fraction_of_peak", Math.round(bestPre * flopsTok / peak / 1e9 * 1000) / 1000.0);
             }
             System.out.println(o);
@@ -193,6 +201,13 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         return out;
+    }
+
+    /** Median of {@code v[from..]}. */
+    static double medianOf(double[] v, int from) {
+        double[] c = java.util.Arrays.copyOfRange(v, from, v.length);
+        java.util.Arrays.sort(c);
+        return median(c);
     }
 
     /** Median of a sorted array. */

@@ -50,6 +50,8 @@ public final class Parallel {
     private static int jobGrain;
     private static boolean jobGuided;
     private static volatile Throwable jobError;
+    // profile counters (stats()): written by the caller of a parallel call while it holds the pool
+    private static volatile long statCalls, statNanosInCalls, statNanosWaiting;
 
     static {
         int n = Runtime.getRuntime().availableProcessors();
@@ -68,6 +70,25 @@ public final class Parallel {
             WORKERS[i] = new Worker(i + 1);
             WORKERS[i].start();
         }
+    }
+
+    /**
+     * What the parallel calls made so far cost (calls run serially, for being small or nested, are not counted):
+     * {@code calls}, the nanoseconds from each call's start to its return ({@code nanosInCalls}), and of those the
+     * nanoseconds the caller spent waiting, its own chunks done, for chunks other threads had claimed
+     * ({@code nanosWaiting}). Two readings around a stretch of work give its share of time in parallel calls and
+     * lost to the threads waiting on one another ({@code jamba bench} reports both for the decode).
+     */
+    public record Stats(long calls, long nanosInCalls, long nanosWaiting) {
+        /** This reading less an earlier one. */
+        public Stats minus(Stats earlier) {
+            return new Stats(calls - earlier.calls, nanosInCalls - earlier.nanosInCalls, nanosWaiting - earlier.nanosWaiting);
+        }
+    }
+
+    /** The counters of {@link Stats} now. */
+    public static Stats stats() {
+        return new Stats(statCalls, statNanosInCalls, statNanosWaiting);
     }
 
     /** Number of threads (the caller included) that take part in a parallel call. */
@@ -109,6 +130,7 @@ public final class Parallel {
             return;
         }
         try {
+            long t0 = System.nanoTime();
             long g = generation + 1;
             CLAIM.set(g << 32 | CLOSED); // claims of the previous call fail from here on
             jobBody = body;
@@ -123,11 +145,16 @@ public final class Parallel {
                 if (w.sleeping) LockSupport.unpark(w);
             }
             runChunks(g);
+            long t1 = System.nanoTime();
             int spins = 0;
             while (DONE.get() < n) {
                 if (++spins < 1 << 16) Thread.onSpinWait();
                 else Thread.yield();
             }
+            long t2 = System.nanoTime();
+            statCalls++; // one writer at a time: the caller holding the pool
+            statNanosInCalls += t2 - t0;
+            statNanosWaiting += t2 - t1;
             Throwable err = jobError;
             if (err != null) {
                 jobError = null;

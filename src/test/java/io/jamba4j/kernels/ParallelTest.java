@@ -112,4 +112,26 @@ class ParallelTest {
             }
         }
     }
+
+    /**
+     * The profile counters count the calls that ran in parallel, not the small ones run on the caller, and the
+     * caller's waiting is part of the call's time. (This project's tests run one at a time; a call made while another
+     * holds the pool would run serially and not be counted.)
+     */
+    @Test
+    void statsCountParallelCallsAndTheirTime() {
+        Parallel.Stats before = Parallel.stats();
+        Parallel.forRange(4, 4, (s, e) -> {}); // n <= grain: on the caller, not counted
+        int parallel = Parallel.threads() > 1 ? 20 : 0;
+        for (int i = 0; i < parallel; i++) {
+            Parallel.forRange(64, 1, (s, e) -> {
+                long until = System.nanoTime() + 2_000;
+                while (System.nanoTime() < until) Thread.onSpinWait();
+            });
+        }
+        Parallel.Stats d = Parallel.stats().minus(before);
+        assertTrue(d.calls() >= parallel, d.toString());
+        if (parallel > 0) assertTrue(d.nanosInCalls() >= 64 * 2_000L / Parallel.threads(), d.toString());
+        assertTrue(d.nanosWaiting() >= 0 && d.nanosWaiting() <= d.nanosInCalls(), d.toString());
+    }
 }
