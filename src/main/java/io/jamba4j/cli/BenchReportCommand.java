@@ -116,7 +116,17 @@ final class BenchReportCommand implements Callable<Integer> {
         md.append("the same chunks), no products, in a window right after the bandwidth's (`KernelBench.weightsRead`), so that ");
         md.append("the decode's shortfall splits into what the many calls cost (read ÷ bandwidth) and what the products and the ");
         md.append("rest cost (decode ÷ read); prefill GFLOP/s = prefill tok/s × model FLOPs per token ");
-        md.append("(`model/Flops`).\n\n![prefill](prefill.png)\n![decode](decode.png)\n");
+        md.append("(`model/Flops`).\n\n");
+        String calls = rows.stream().filter(r -> r.jamba != null && r.jamba.has("decode_parallel_calls_per_token"))
+                .map(r -> String.format(Locale.ROOT, "%s %.0f calls per token, %.0f%% of the time in them, %.1f%% waiting", r.type,
+                        r.jamba.get("decode_parallel_calls_per_token").asDouble(), 100 * r.jamba.path("decode_share_in_parallel_calls").asDouble(),
+                        100 * r.jamba.path("decode_share_waiting_for_threads").asDouble()))
+                .reduce((a, b) -> a + "; " + b).orElse(null);
+        if (calls != null) {
+            md.append("jamba4j's decode in parallel calls (`Parallel.stats`; the rest is the serial work between them; waiting: ")
+                    .append("the calling thread, its chunks done, waiting for the others'): ").append(calls).append(".\n\n");
+        }
+        md.append("![prefill](prefill.png)\n![decode](decode.png)\n");
         Files.writeString(out.resolve("README.md"), md);
         chart(rows, "prefill_tok_s", "prefill tokens/s (prompt " + (any == null ? "?" : any.path("prompt").asInt()) + ")", out.resolve("prefill.png"));
         chart(rows, "decode_tok_s", "decode tokens/s", out.resolve("decode.png"));
