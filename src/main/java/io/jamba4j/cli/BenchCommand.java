@@ -72,9 +72,10 @@ final class BenchCommand implements Callable<Integer> {
             // per repetition would leave the earlier ones' caches and buffers as garbage in the old generation and
             // inflate the resident memory measured below)
             Session s = j.newSession(context, kv.type);
-            // with --probe: each repetition's decode rate, and the bandwidth read in a window right after it (the
-            // bandwidth of a shared machine moves by half from one minute to the next, so each decode is set against
-            // its own neighbour); the peak RSS is read before the first probe, which maps 1 GiB of its own
+            // with --probe: each repetition's decode rate, and the bandwidth and the step's weights read in windows
+            // right after it (the bandwidth of a shared machine moves by half from one minute to the next, so each
+            // decode is set against its own neighbours); the peak RSS is read before the first probe, which maps
+            // 1 GiB of its own
             double[] decRate = new double[reps], bwRate = new double[reps], readRate = new double[reps];
             // per repetition, of the decode: parallel calls per token, and the shares of its time inside parallel
             // calls and spent by the calling thread waiting for the others' chunks (Parallel.stats)
