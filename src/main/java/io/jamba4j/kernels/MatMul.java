@@ -446,10 +446,11 @@ public final class MatMul {
      * bench-small F32 decode, alternating within one process: one accumulator 4–7% faster than two, four
      * accumulators 30% slower; with {@code -XX:MaxVectorSize=32} (AVX2 width) one accumulator 9% faster. Caveat,
      * found later the same day: in-process A/Bs of kernel copies behind a switch favoured one of two <em>identical</em>
-     * copies by 6–12% (bench-small BF16; C2 had unrolled one 8× and the other 4×, the factor following each copy's
+     * copies by 6–12% (bench-small BF16; C2 had unrolled one 8× and the other 4×, by our reading after each copy's
      * profile), so differences of that size measured that way (the 4–9% here) are not evidence; the end-to-end gain
-     * of this kernel with {@link #rowsF32x4} (F32 decode +24%, alternating process pairs) is. Nor does C2 keep the
-     * loads of an unrolled group of the four-row kernel in address order (it emits each row's last first).
+     * of this kernel with {@link #rowsF32x4} (F32 decode +24%, alternating process pairs) is. Nor does C2 always keep
+     * the loads of an unrolled group of the four-row kernel in address order (unrolled 4× it emitted each row's last
+     * first).
      * {@code x} holds the {@code in} activations as little-endian floats from offset 0, on a 64-byte boundary: loaded
      * from a heap array (whose elements start 16 bytes into the object) every other 64-byte x vector spans two cache
      * lines.
