@@ -20,20 +20,32 @@ import java.util.concurrent.Callable;
 
 @Command(name = "bench-report", description = {
         "Turns the JSON lines of one benchmark run (scripts/bench-vs-llamacpp.sh: `jamba bench --probe` and",
-        "llamacpp-bench.mjs on the same GGUF files; a {\"machine\": ...} line) into a Markdown table and PNG charts."})
+        "llamacpp-bench.mjs on the same GGUF files; a {\"machine\": ...} line) into a Markdown table and PNG charts;",
+        "with --context scripts/bench-context.sh's lines, with --kernels the JMH kernel suite's JSON result."})
 final class BenchReportCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RESULTS.jsonl") Path input;
     @Option(names = "--out", required = true, description = "Output directory (writes README.md, prefill.png, decode.png).") Path out;
     @Option(names = "--title", defaultValue = "bench-small", description = "Model name for titles (default: ${DEFAULT-VALUE}).") String title;
     @Option(names = "--context", description = "The input is scripts/bench-context.sh's (decode vs context length): writes context.md and context.png.")
     boolean context;
+    @Option(names = "--kernels", description = "The input is JMH's JSON result of the kernel suite (scripts/bench-kernels.sh): writes kernels.md.")
+    boolean kernels;
+    @Option(names = "--machine", description = "With --kernels: what machine the suite ran on, for the report.")
+    String machine;
 
     /** One weight type: jamba4j's line, llama.cpp's (mapped, its default) and llama.cpp's with --no-mmap (either may be null). */
     private record Row(String type, JsonNode jamba, JsonNode llama, JsonNode llamaNoMmap) {}
 
     @Override
     public Integer call() throws Exception {
+        if (context && kernels) throw new IllegalArgumentException("bench-report: --context and --kernels are different inputs; give one");
         if (context) return contextReport();
+        if (kernels) {
+            Files.createDirectories(out);
+            KernelReport.write(input, out.resolve("kernels.md"), machine);
+            System.out.println("wrote " + out.resolve("kernels.md"));
+            return 0;
+        }
         ObjectMapper om = new ObjectMapper();
         Map<String, JsonNode[]> byType = new LinkedHashMap<>();
         JsonNode machine = null;

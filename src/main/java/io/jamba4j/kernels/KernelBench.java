@@ -88,6 +88,34 @@ public final class KernelBench {
         return new Tensor("w", type, new long[]{out, in}, seg);
     }
 
+    /**
+     * What a matrix-vector benchmark rotates over: 1 GiB, like the bandwidth probe. With 128–160 MiB of copies (these
+     * benchmarks until 2026-12-04) the development VM's last-level cache still held part of the rotation: reading it
+     * ran at 99.5 GB/s where the probe's 1 GiB read at 78 (JMH, F32 2816 × 1024), and the F32 matrix-vector product
+     * at "102% of the bandwidth".
+     */
+    public static final long ROTATION_BYTES = 1L << 30;
+
+    /**
+     * Copies of one random {@link #randomTensor} (seed 1) filling at least {@code minBytes}, in one block of
+     * {@link AnonymousMemory} (each copy on a 4 KiB boundary): a matrix-vector benchmark that takes the next copy per
+     * call streams its weights from memory, not from cache.
+     */
+    public static Tensor[] rotation(Arena arena, GgmlType type, int out, int in, long minBytes) {
+        Tensor first = randomTensor(arena, type, out, in, 1);
+        long bytes = first.byteSize();
+        long stride = (bytes + 4095) & -4096L;
+        int copies = Math.toIntExact(Math.max(1, (minBytes + bytes - 1) / bytes));
+        MemorySegment all = AnonymousMemory.allocate(stride * copies, arena);
+        Tensor[] w = new Tensor[copies];
+        for (int c = 0; c < copies; c++) {
+            MemorySegment seg = all.asSlice(c * stride, bytes);
+            MemorySegment.copy(first.data(), 0, seg, 0, bytes);
+            w[c] = new Tensor("w" + c, type, new long[]{out, in}, seg);
+        }
+        return w;
+    }
+
     /** Returns {seconds per call, GB/s, GFLOP/s}. */
     static double[] benchMatvec(Arena unused, GgmlType type, int out, int in, boolean quick) {
         try (Arena arena = Arena.ofShared()) {
@@ -97,9 +125,8 @@ public final class KernelBench {
 
     static double[] benchMatvecIn(Arena arena, GgmlType type, int out, int in, boolean quick) {
         long bytes = type.bytesFor((long) out * in);
-        int copies = (int) Math.max(1, Math.min(64, (160L << 20) / bytes + 1));
-        List<Tensor> ws = new ArrayList<>();
-        for (int c = 0; c < copies; c++) ws.add(randomTensor(arena, type, out, in, c));
+        Tensor[] ws = rotation(arena, type, out, in, ROTATION_BYTES);
+        int copies = ws.length;
         float[] x = new float[in];
         Random rnd = new Random(1);
         for (int i = 0; i < in; i++) x[i] = (float) rnd.nextGaussian();
@@ -148,21 +175,28 @@ public final class KernelBench {
         return new double[]{best, flops / best * 1e-9};
     }
 
-    /** FMA throughput with 12 independent accumulator chains per thread, on every pool thread. */
+    /** FMA throughput with 12 independent accumulator chains per thread, on every pool thread: the best of 5 {@link #fmaPass}es. */
     public static double fmaPeak() {
-        int threads = Parallel.threads();
         long iters = 20_000_000L;
         double best = 0;
         for (int round = 0; round < 5; round++) {
             long t0 = System.nanoTime();
-            Parallel.forRange(threads, 1, (s, e) -> {
-                for (int i = s; i < e; i++) sink += fmaLoop(iters, i + 1);
-            });
-            long t = System.nanoTime() - t0;
-            double flops = 2.0 * F.length() * 12 * iters * threads;
-            best = Math.max(best, flops / t);
+            double flops = fmaPass(iters);
+            best = Math.max(best, flops / (System.nanoTime() - t0));
         }
         return best;
+    }
+
+    /**
+     * One pass of the FMA probe: {@code iters} iterations of 12 independent vector FMA chains on each pool thread
+     * (one parallel call); returns the floating-point operations done (2 per lane per FMA).
+     */
+    public static double fmaPass(long iters) {
+        int threads = Parallel.threads();
+        Parallel.forRange(threads, 1, (s, e) -> {
+            for (int i = s; i < e; i++) sink += fmaLoop(iters, i + 1);
+        });
+        return 2.0 * F.length() * 12 * iters * threads;
     }
 
     static float fmaLoop(long iters, float seed) {
@@ -194,33 +228,54 @@ public final class KernelBench {
     public static double bandwidth(int windows, long windowNs) {
         long size = 1L << 30;
         try (Arena arena = Arena.ofShared()) {
-            // the same kind of memory as weights read into memory (huge pages where the OS has them)
-            MemorySegment seg = AnonymousMemory.allocate(size, arena);
-            seg.fill((byte) 1);
-            int chunks = 256;
-            long chunk = size / chunks;
-            float[] partial = new float[chunks];
+            MemorySegment seg = probeMemory(size, arena);
             double best = 0;
             for (int streams : new int[]{2, 4}) {
-                Parallel.forRange(chunks, 4, (s, e) -> { // one warm-up pass: compiles the loop
-                    for (int c = s; c < e; c++) partial[c] = sumSegment(seg, c * chunk, chunk, streams);
-                });
+                sink += bandwidthPass(seg, streams); // warm-up: compiles the loop
                 for (int w = 0; w < windows; w++) {
                     long t0 = System.nanoTime(), t;
                     long bytes = 0;
                     do {
-                        Parallel.forRange(chunks, 4, (s, e) -> {
-                            for (int c = s; c < e; c++) partial[c] = sumSegment(seg, c * chunk, chunk, streams);
-                        });
+                        sink += bandwidthPass(seg, streams);
                         bytes += size;
                         t = System.nanoTime() - t0;
                     } while (t < windowNs);
                     best = Math.max(best, bytes / (double) t);
                 }
             }
-            sink += partial[0];
             return best;
         }
+    }
+
+    /**
+     * {@code size} bytes of {@link AnonymousMemory} for the bandwidth probe, filled: the same kind of memory as
+     * weights read into memory (huge pages where the OS has them), every page touched before it is timed.
+     */
+    public static MemorySegment probeMemory(long size, Arena arena) {
+        MemorySegment seg = AnonymousMemory.allocate(size, arena);
+        seg.fill((byte) 1);
+        return seg;
+    }
+
+    /**
+     * One pass of the bandwidth probe over {@code seg} (its size a multiple of 256 × 4 vectors): 256 equal chunks
+     * shared out to the pool threads in groups of 4, each chunk read by {@link #sumSegment} with {@code streams} (2
+     * or 4) streams. Returns the sum of what was read.
+     */
+    public static float bandwidthPass(MemorySegment seg, int streams) {
+        int chunks = 256;
+        long chunk = seg.byteSize() / chunks;
+        if (streams != 2 && streams != 4) throw new IllegalArgumentException("streams must be 2 or 4, got " + streams);
+        if (chunk * chunks != seg.byteSize() || chunk % (4L * F.vectorByteSize()) != 0) {
+            throw new IllegalArgumentException("bandwidthPass: " + seg.byteSize() + " bytes are not 256 chunks of whole 4-vector groups");
+        }
+        float[] partial = new float[chunks];
+        Parallel.forRange(chunks, 4, (s, e) -> {
+            for (int c = s; c < e; c++) partial[c] = sumSegment(seg, c * chunk, chunk, streams);
+        });
+        float sum = 0;
+        for (float v : partial) sum += v;
+        return sum;
     }
 
     /**

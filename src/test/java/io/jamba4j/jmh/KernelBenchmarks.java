@@ -22,6 +22,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
@@ -55,12 +56,12 @@ public class KernelBenchmarks {
 
     @State(Scope.Benchmark)
     public static class Weights {
-        @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0"})
+        @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
         public String type;
         @Param({"2816x1024", "1024x2816"})
         public String shape;
         Arena arena;
-        Tensor[] w; // several copies, so that a rotation does not run from cache
+        Tensor[] w; // copies filling 1 GiB, so that a rotation does not run from cache
         float[] x, y, xs, ys;
         int out, in, next;
         static final int T = 256;
@@ -71,11 +72,7 @@ public class KernelBenchmarks {
             out = Integer.parseInt(s[0]);
             in = Integer.parseInt(s[1]);
             arena = Arena.ofShared();
-            GgmlType t = GgmlType.parse(type);
-            long bytes = t.bytesFor((long) out * in);
-            int copies = (int) Math.max(1, Math.min(32, (128L << 20) / bytes + 1));
-            w = new Tensor[copies];
-            for (int c = 0; c < copies; c++) w[c] = KernelBench.randomTensor(arena, t, out, in, c);
+            w = KernelBench.rotation(arena, GgmlType.parse(type), out, in, KernelBench.ROTATION_BYTES);
             Random r = new Random(1);
             x = new float[in];
             for (int i = 0; i < in; i++) x[i] = (float) r.nextGaussian();
@@ -91,7 +88,40 @@ public class KernelBenchmarks {
         }
     }
 
-    /** Decode: one matrix × vector per call, rotating over copies of the weights (streamed from memory). */
+    /** The machine's probes (as {@code jamba bench --probe} measures them): a 1 GiB block of memory to read. */
+    @State(Scope.Benchmark)
+    public static class Probe {
+        @Param({"2", "4"})
+        public int streams;
+        Arena arena;
+        MemorySegment seg;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            arena = Arena.ofShared();
+            seg = KernelBench.probeMemory(1L << 30, arena);
+        }
+
+        @TearDown(Level.Trial)
+        public void close() {
+            arena.close();
+        }
+    }
+
+    /** Memory read bandwidth: one pass of the bandwidth probe over 1 GiB (2 or 4 streams per chunk), bytes/s. */
+    @Benchmark
+    public float probeBandwidth(Probe p, Counters c) {
+        c.bytes += p.seg.byteSize();
+        return KernelBench.bandwidthPass(p.seg, p.streams);
+    }
+
+    /** fp32 FMA peak: one pass of the FMA probe (12 independent chains per thread, on every thread), FLOP/s. */
+    @Benchmark
+    public void probeFmaPeak(Counters c) {
+        c.flops += (long) KernelBench.fmaPass(2_000_000L);
+    }
+
+    /** Decode: one matrix × vector per call, rotating over 1 GiB of copies of the weights (streamed from memory). */
     @Benchmark
     public float matvec(Weights s, Counters c) {
         Tensor w = s.w[s.next++ % s.w.length];

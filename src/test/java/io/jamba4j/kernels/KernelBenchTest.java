@@ -35,4 +35,20 @@ class KernelBenchTest {
         }
         assertThrows(IllegalArgumentException.class, () -> KernelBench.weightsRead(List.of(), 1, 1));
     }
+
+    /** The bandwidth probe's pass reads every float once with either pattern, and refuses a size it cannot split. */
+    @Test
+    void bandwidthPassReadsEveryFloatOnce() {
+        try (Arena arena = Arena.ofShared()) {
+            long floats = 1 << 20; // 4 MiB: 256 chunks of 16 KiB
+            MemorySegment seg = arena.allocate(4 * floats, 64);
+            for (long i = 0; i < floats; i++) seg.setAtIndex(Tensor.F32_LE, i, 1f);
+            assertEquals(floats, KernelBench.bandwidthPass(seg, 2));
+            assertEquals(floats, KernelBench.bandwidthPass(seg, 4));
+            var e = assertThrows(IllegalArgumentException.class, () -> KernelBench.bandwidthPass(seg.asSlice(0, 4 * floats - 256), 2));
+            assertTrue(e.getMessage().contains("256 chunks"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> KernelBench.bandwidthPass(seg, 3));
+        }
+        assertEquals(2.0 * MatMul.F.length() * 12 * 1000 * Parallel.threads(), KernelBench.fmaPass(1000));
+    }
 }

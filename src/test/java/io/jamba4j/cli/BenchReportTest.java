@@ -1,0 +1,115 @@
+package io.jamba4j.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static io.jamba4j.cli.CliTest.run;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** {@code jamba bench-report}: the tables it writes from benchmark results, and its errors on other input. */
+class BenchReportTest {
+    private static final ObjectMapper OM = new ObjectMapper();
+
+    /** One JMH result entry as JMH's {@code -rf json} writes it (the fields the report reads). */
+    private static ObjectNode jmh(ArrayNode all, String method, String params, double calls, double bytes, double flops) {
+        ObjectNode n = all.addObject();
+        n.put("jmhVersion", "1.37").put("benchmark", "io.jamba4j.jmh.KernelBenchmarks." + method).put("mode", "thrpt")
+                .put("threads", 1).put("forks", 1).put("jdkVersion", "25").put("vmName", "Test VM")
+                .put("warmupIterations", 3).put("measurementIterations", 5).put("measurementTime", "1 s");
+        n.putArray("jvmArgs").add("--add-modules").add("jdk.incubator.vector").add("-Djamba4j.threads=2");
+        ObjectNode p = n.putObject("params");
+        for (String kv : params.isEmpty() ? new String[0] : params.split(",")) p.put(kv.split("=")[0], kv.split("=")[1]);
+        n.putObject("primaryMetric").put("score", calls).put("scoreError", "NaN").put("scoreUnit", "ops/s");
+        ObjectNode sec = n.putObject("secondaryMetrics");
+        sec.putObject("bytes").put("score", bytes).put("scoreError", bytes / 100).put("scoreUnit", "ops/s");
+        sec.putObject("flops").put("score", flops).put("scoreError", flops / 100).put("scoreUnit", "ops/s");
+        return n;
+    }
+
+    /** Every rate is set against the probes of the same run: the faster read pattern and the FMA peak. */
+    @Test
+    void kernelsReportSetsEveryRateAgainstTheSameRunsProbes(@TempDir Path tmp) throws Exception {
+        ArrayNode all = OM.createArrayNode();
+        jmh(all, "gemm", "shape=2816x1024,type=F32", 200, 0, 300e9);
+        jmh(all, "gradWeight", "shape=1024x2048", 30, 0, 150e9);
+        jmh(all, "matvec", "shape=2816x1024,type=F32", 6000, 60e9, 30e9);
+        jmh(all, "probeBandwidth", "streams=2", 70, 75e9, 0);
+        jmh(all, "probeBandwidth", "streams=4", 70, 80e9, 0);
+        jmh(all, "probeFmaPeak", "", 140, 0, 400e9);
+        jmh(all, "read", "shape=2816x1024,type=F32", 7000, 75e9, 0);
+        jmh(all, "selectiveScan", "tokens=512", 100, 0, 10e9);
+        Path json = tmp.resolve("jmh.json");
+        OM.writeValue(json.toFile(), all);
+        CliTest.Run r = run("bench-report", json.toString(), "--kernels", "--machine", "Test CPU, 2 cores", "--out", tmp.resolve("out").toString());
+        assertEquals(0, r.code(), r.err());
+        String md = Files.readString(tmp.resolve("out/kernels.md"));
+        assertTrue(md.contains("Machine: Test CPU, 2 cores."), md);
+        assertTrue(md.contains("2 threads"), md);
+        assertTrue(md.contains("| memory read, 1 GiB, 4 streams per chunk | 80.0 ± 0.8 GB/s |"), md);
+        assertTrue(md.contains("of the faster read pattern, 80.0 GB/s, and of the peak, 400.0 GFLOP/s"), md);
+        // matvec: 60 of 80 GB/s = 75% of the bandwidth, 80% of the 75 GB/s read of the same rotation
+        assertTrue(md.contains("| F32 | 2816 × 1024 | 60.0 ± 0.6 | 75% | 75.0 ± 0.8 | 80% | 30.0 |"), md);
+        assertTrue(md.contains("| F32 | 2816 × 1024 | 300.0 ± 3.0 | 75% |"), md);
+        assertTrue(md.contains("| 1024 × 2048 | 150.0 ± 1.5 | 38% |"), md);
+        assertTrue(md.contains("| 512 | 100 | 10.0 ± 0.1 |"), md);
+    }
+
+    /** A run without the probes still gives its rates, and says why the fractions are missing. */
+    @Test
+    void kernelsReportWithoutProbesLeavesTheFractionsOut(@TempDir Path tmp) throws Exception {
+        ArrayNode all = OM.createArrayNode();
+        jmh(all, "matvec", "shape=2816x1024,type=Q8_0", 6000, 24e9, 45e9);
+        Path json = tmp.resolve("jmh.json");
+        OM.writeValue(json.toFile(), all);
+        CliTest.Run r = run("bench-report", json.toString(), "--kernels", "--out", tmp.toString());
+        assertEquals(0, r.code(), r.err());
+        String md = Files.readString(tmp.resolve("kernels.md"));
+        assertTrue(md.contains("no probe results"), md);
+        assertTrue(md.contains("| Q8_0 | 2816 × 1024 | 24.0 ± 0.2 | – | – | – | 45.0 |"), md);
+    }
+
+    @Test
+    void kernelsReportRefusesWhatIsNotJmhsResult(@TempDir Path tmp) throws Exception {
+        Path lines = tmp.resolve("results.jsonl");
+        Files.writeString(lines, "{\"model\": \"bench-small-f32.gguf\", \"decode_tok_s\": 40}\n");
+        CliTest.Run r = run("bench-report", lines.toString(), "--kernels", "--out", tmp.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("results.jsonl") && r.err().contains("JMH"), r.err());
+
+        Path entries = tmp.resolve("other.json");
+        Files.writeString(entries, "[{\"name\": \"x\"}]");
+        r = run("bench-report", entries.toString(), "--kernels", "--out", tmp.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("other.json") && r.err().contains("entry 0"), r.err());
+
+        r = run("bench-report", entries.toString(), "--kernels", "--context", "--out", tmp.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--context and --kernels"), r.err());
+    }
+
+    /** The side-by-side table: ratios against the faster of llama.cpp's two runs, fractions from jamba4j's probe. */
+    @Test
+    void llamaCppComparisonTableTakesTheFasterLlamaCppRun(@TempDir Path tmp) throws Exception {
+        Path lines = tmp.resolve("results.jsonl");
+        Files.writeString(lines, String.join("\n",
+                "{\"machine\": {\"cpu\": \"Test CPU\", \"threads\": 2, \"memory\": \"8 GiB\", \"java\": \"25\", \"species\": \"avx2\", \"date\": \"today\"}}",
+                "{\"model\": \"bench-small-f32.gguf\", \"engine\": \"llama.cpp\", \"mmap\": true, \"prefill_tok_s\": 100, \"decode_tok_s\": 20}",
+                "{\"model\": \"bench-small-f32.gguf\", \"engine\": \"llama.cpp\", \"mmap\": false, \"prefill_tok_s\": 120, \"decode_tok_s\": 25}",
+                "{\"model\": \"bench-small-f32.gguf\", \"engine\": \"jamba4j\", \"prompt\": 512, \"gen\": 64, \"threads\": 2, \"prefill_tok_s\": 360,"
+                        + " \"decode_tok_s\": 40, \"weights\": \"memory\", \"decode_gb_s\": 54.4, \"decode_fraction_of_bandwidth\": 0.68,"
+                        + " \"prefill_gflop_s\": 245, \"prefill_fraction_of_peak\": 0.55, \"fma_peak_gflop_s\": 440,"
+                        + " \"bandwidth_gb_s\": 80, \"bandwidth_gb_s_min\": 78, \"bandwidth_gb_s_max\": 82}", ""));
+        CliTest.Run r = run("bench-report", lines.toString(), "--out", tmp.resolve("out").toString());
+        assertEquals(0, r.code(), r.err());
+        String md = Files.readString(tmp.resolve("out/README.md"));
+        assertTrue(md.contains("Machine: Test CPU, 2 threads"), md);
+        assertTrue(md.contains("| F32 | 360.0 | 100.0 | 120.0 | **3.00×** | 40.0 | 20.0 | 25.0 | **1.60×** | 54.4 (68%) |"), md);
+        assertTrue(Files.size(tmp.resolve("out/decode.png")) > 0);
+    }
+}
