@@ -191,7 +191,7 @@ final class BenchCommand implements Callable<Integer> {
         for (var e : j.checkpoint().weights().tensors().entrySet()) {
             String n = e.getKey();
             Tensor t = e.getValue();
-            if (!cfg.tieWordEmbeddings && (n.equals("token_embd.weight") || n.equals("model.embed_tokens.weight"))) continue;
+            if (!cfg.tieWordEmbeddings && io.jamba4j.model.WeightNames.isTokenEmbedding(n)) continue;
             if (n.contains("_exps.")) {
                 for (int x = 0; x < cfg.numExpertsPerTok; x++) out.add(t.slice(x));
             } else if (n.contains(".experts.")) {

@@ -18,11 +18,27 @@ import java.util.Locale;
 final class KernelReport {
     private KernelReport() {}
 
-    /** One benchmark result: its method name, parameters, and rates (per second) with JMH's 99.9% error. */
-    record Result(String name, JsonNode params, double calls, double bytes, double bytesErr, double flops, double flopsErr) {
+    /**
+     * One benchmark result: its method name, parameters, calls per second, and its secondary metrics (JMH's auxiliary
+     * counters, each a rate per second with JMH's 99.9% error).
+     */
+    record Result(String name, JsonNode params, double calls, JsonNode secondary) {
         String param(String key) {
             return params.path(key).asText("");
         }
+
+        double rate(String counter) {
+            return number(secondary.path(counter).path("score"));
+        }
+
+        double err(String counter) {
+            return number(secondary.path(counter).path("scoreError"));
+        }
+
+        double bytes() { return rate("bytes"); }
+        double bytesErr() { return err("bytes"); }
+        double flops() { return rate("flops"); }
+        double flopsErr() { return err("flops"); }
     }
 
     static List<Result> read(Path file) throws IOException {
@@ -41,10 +57,7 @@ final class KernelReport {
             }
             String name = n.get("benchmark").asText();
             name = name.substring(name.lastIndexOf('.') + 1);
-            JsonNode sec = n.path("secondaryMetrics");
-            out.add(new Result(name, n.path("params"), number(n.get("primaryMetric").path("score")),
-                    number(sec.path("bytes").path("score")), number(sec.path("bytes").path("scoreError")),
-                    number(sec.path("flops").path("score")), number(sec.path("flops").path("scoreError"))));
+            out.add(new Result(name, n.path("params"), number(n.get("primaryMetric").path("score")), n.path("secondaryMetrics")));
             i++;
         }
         if (out.isEmpty()) throw new IllegalArgumentException(file + " holds no benchmark results");
@@ -82,9 +95,9 @@ final class KernelReport {
         md.append("## Machine probes (same run)\n\n| probe | rate |\n|---|---:|\n");
         for (Result r : rs) {
             if (r.name.equals("probeBandwidth")) {
-                md.append(String.format(Locale.ROOT, "| memory read, 1 GiB, %s streams per chunk | %s GB/s |%n", r.param("streams"), rate(r.bytes, r.bytesErr)));
+                md.append(String.format(Locale.ROOT, "| memory read, 1 GiB, %s streams per chunk | %s GB/s |%n", r.param("streams"), rate(r.bytes(), r.bytesErr())));
             } else if (r.name.equals("probeFmaPeak")) {
-                md.append(String.format(Locale.ROOT, "| fp32 FMA peak, 12 chains per thread | %s GFLOP/s |%n", rate(r.flops, r.flopsErr)));
+                md.append(String.format(Locale.ROOT, "| fp32 FMA peak, 12 chains per thread | %s GFLOP/s |%n", rate(r.flops(), r.flopsErr())));
             }
         }
         md.append(Double.isNaN(bw) || Double.isNaN(peak)
@@ -93,23 +106,26 @@ final class KernelReport {
 
         md.append("## Matrix × vector (decode, T = 1)\n\n");
         md.append("Each call multiplies the next of copies of the matrix filling 1 GiB (`KernelBench.rotation`), so that the weights ");
-        md.append("stream from memory. *Read alone*: the same rotation of weights read with the probe's pattern, without the ");
-        md.append("product (`KernelBench.readSum`), one part per thread.\n\n");
-        md.append("| weights | W (out × in) | matvec GB/s | % of bandwidth | read alone GB/s | matvec % of read | GFLOP/s |\n");
-        md.append("|---|---|---:|---:|---:|---:|---:|\n");
+        md.append("stream from memory. *Paired*: the `matvecVsRead` benchmark alternates one product with one read of the next copy ");
+        md.append("without the product (the probe's two-stream pattern, one part per thread: `KernelBench.readSum`), timing each, so ");
+        md.append("that both rates come from the same seconds; the benchmarks themselves run minutes apart, one JVM each, and on a ");
+        md.append("shared VM the bandwidth moves by half between minutes (the ± shows only the movement within one benchmark).\n\n");
+        md.append("| weights | W (out × in) | matvec GB/s | % of bandwidth | GFLOP/s | paired: matvec GB/s | read GB/s | matvec % of read |\n");
+        md.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
         for (Result r : rs) {
             if (!r.name.equals("matvec")) continue;
-            Result read = find(rs, "read", r.param("type"), r.param("shape"));
-            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %.1f |%n", r.param("type"), shape(r.param("shape")),
-                    rate(r.bytes, r.bytesErr), pct(r.bytes, bw), read == null ? "–" : rate(read.bytes, read.bytesErr),
-                    read == null ? "–" : pct(r.bytes, read.bytes), r.flops / 1e9));
+            Result p = find(rs, "matvecVsRead", r.param("type"), r.param("shape"));
+            double pm = p == null ? Double.NaN : p.rate("matvecBytes") / p.rate("matvecNanos");
+            double pr = p == null ? Double.NaN : p.rate("readBytes") / p.rate("readNanos");
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.1f | %s | %s | %s |%n", r.param("type"), shape(r.param("shape")),
+                    rate(r.bytes(), r.bytesErr()), pct(r.bytes(), bw), r.flops() / 1e9, num(pm), num(pr), pct(pm, pr)));
         }
 
         md.append("\n## GEMM (prefill, T = 256 tokens)\n\n| weights | W (out × in) | GFLOP/s | % of FMA peak |\n|---|---|---:|---:|\n");
         for (Result r : rs) {
             if (!r.name.equals("gemm")) continue;
             md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s |%n", r.param("type"), shape(r.param("shape")),
-                    rate(r.flops, r.flopsErr), pct(r.flops, peak)));
+                    rate(r.flops(), r.flopsErr()), pct(r.flops(), peak)));
         }
 
         md.append("\n## Training GEMMs (F32, 2048 tokens)\n\n| kernel | W (out × in) | GFLOP/s | % of FMA peak |\n|---|---|---:|---:|\n");
@@ -120,14 +136,14 @@ final class KernelReport {
                 default -> null;
             };
             if (what != null) {
-                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s |%n", what, shape(r.param("shape")), rate(r.flops, r.flopsErr), pct(r.flops, peak)));
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s |%n", what, shape(r.param("shape")), rate(r.flops(), r.flopsErr()), pct(r.flops(), peak)));
             }
         }
 
         md.append("\n## Selective scan (Mamba, d_inner 2048, d_state 16)\n\n| tokens | calls/s | GFLOP/s (6 per channel, state and token) |\n|---:|---:|---:|\n");
         for (Result r : rs) {
             if (r.name.equals("selectiveScan")) {
-                md.append(String.format(Locale.ROOT, "| %s | %.0f | %s |%n", r.param("tokens"), r.calls, rate(r.flops, r.flopsErr)));
+                md.append(String.format(Locale.ROOT, "| %s | %.0f | %s |%n", r.param("tokens"), r.calls, rate(r.flops(), r.flopsErr())));
             }
         }
         Files.writeString(out, md);
@@ -150,6 +166,10 @@ final class KernelReport {
     private static String rate(double v, double err) {
         if (Double.isNaN(v)) return "–";
         return Double.isNaN(err) ? String.format(Locale.ROOT, "%.1f", v / 1e9) : String.format(Locale.ROOT, "%.1f ± %.1f", v / 1e9, err / 1e9);
+    }
+
+    private static String num(double v) {
+        return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.1f", v);
     }
 
     private static String pct(double v, double of) {

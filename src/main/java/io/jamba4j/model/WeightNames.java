@@ -57,6 +57,11 @@ public final class WeightNames {
     private static final Pattern GGUF_LAYER = Pattern.compile("blk\\.(\\d+)\\.(.+)");
     private static final Pattern HF_LAYER = Pattern.compile("model\\.layers\\.(\\d+)\\.(.+)");
 
+    /** Whether {@code name} is the token embedding, in either naming (GGUF {@code token_embd.weight} or HF's). */
+    public static boolean isTokenEmbedding(String name) {
+        return "model.embed_tokens.weight".equals(name) || "model.embed_tokens.weight".equals(GLOBAL.get(name));
+    }
+
     /** The HF name of a (non-stacked) GGUF tensor, or null when the name is not a Jamba tensor. */
     public static String ggufToHf(String gguf) {
         String g = GLOBAL.get(gguf);

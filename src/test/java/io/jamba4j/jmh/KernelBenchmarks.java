@@ -131,12 +131,42 @@ public class KernelBenchmarks {
         return s.y[0];
     }
 
-    /** The same rotation of weights read without the product (KernelBench.readSum): the ceiling for matvec's bytes/s. */
+    /**
+     * Paired time counters: per invocation, nanoseconds and bytes of one matrix × vector and of one read of the same
+     * number of bytes without the product. JMH divides every counter by the same iteration time, so bytes ÷ nanoseconds
+     * of either part is its own rate (GB/s) and the two parts' rates come from the same seconds.
+     */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    public static class Paired {
+        public long matvecBytes, matvecNanos, readBytes, readNanos;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            matvecBytes = matvecNanos = readBytes = readNanos = 0;
+        }
+    }
+
+    /**
+     * The matrix × vector against a plain read of the same rotation, call by call: a product of one copy, then the
+     * next copy read without the product with the bandwidth probe's pattern ({@code KernelBench.readSum}, one part per
+     * thread), alternating, so that both see the same state of the machine (on a shared VM the bandwidth moves by half
+     * between the minutes in which separate benchmarks run). The ceiling for matvec's bytes/s, and how far it is.
+     */
     @Benchmark
-    public float read(Weights s, Counters c) {
+    public float matvecVsRead(Weights s, Paired p) {
         Tensor w = s.w[s.next++ % s.w.length];
-        c.bytes += w.byteSize();
-        return KernelBench.readSum(w.data());
+        Tensor r = s.w[s.next++ % s.w.length];
+        long t0 = System.nanoTime();
+        MatMul.matmul(w, s.x, 0, 1, s.y, 0);
+        long t1 = System.nanoTime();
+        float sum = KernelBench.readSum(r.data());
+        long t2 = System.nanoTime();
+        p.matvecBytes += w.byteSize();
+        p.matvecNanos += t1 - t0;
+        p.readBytes += r.byteSize();
+        p.readNanos += t2 - t1;
+        return s.y[0] + sum;
     }
 
     /** Prefill: a GEMM over 256 tokens. */
