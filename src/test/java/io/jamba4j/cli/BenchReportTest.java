@@ -36,7 +36,12 @@ class BenchReportTest {
     @Test
     void kernelsReportSetsEveryRateAgainstTheSameRunsProbes(@TempDir Path tmp) throws Exception {
         ArrayNode all = OM.createArrayNode();
-        jmh(all, "gemm", "shape=2816x1024,type=F32", 200, 0, 300e9);
+        jmh(all, "gemm", "shape=2816x1024,tokens=512,type=F32", 200, 0, 300e9);
+        ObjectNode pairedFlops = (ObjectNode) jmh(all, "gemmVsPeak", "shape=2816x1024,tokens=512,type=F32", 100, 0, 0).get("secondaryMetrics");
+        pairedFlops.putObject("gemmFlops").put("score", 140e9);
+        pairedFlops.putObject("gemmNanos").put("score", 0.5e9);
+        pairedFlops.putObject("peakFlops").put("score", 210e9);
+        pairedFlops.putObject("peakNanos").put("score", 0.5e9);
         jmh(all, "gradWeight", "shape=1024x2048", 30, 0, 150e9);
         jmh(all, "matvec", "shape=2816x1024,type=F32", 6000, 60e9, 30e9);
         jmh(all, "probeBandwidth", "streams=2", 70, 75e9, 0);
@@ -60,7 +65,7 @@ class BenchReportTest {
         assertTrue(md.contains("of the faster read pattern, 80.0 GB/s, and of the peak, 400.0 GFLOP/s"), md);
         // matvec: 60 of 80 GB/s = 75% of the bandwidth; paired, 60 against 72 GB/s read = 83%
         assertTrue(md.contains("| F32 | 2816 × 1024 | 60.0 ± 0.6 | 75% | 30.0 | 60.0 | 72.0 | 83% |"), md);
-        assertTrue(md.contains("| F32 | 2816 × 1024 | 300.0 ± 3.0 | 75% |"), md);
+        assertTrue(md.contains("| F32 | 2816 × 1024 | 512 | 300.0 ± 3.0 | 75% | 280.0 | 420.0 | 67% |"), md);
         assertTrue(md.contains("| 1024 × 2048 | 150.0 ± 1.5 | 38% |"), md);
         assertTrue(md.contains("| 512 | 100 | 10.0 ± 0.1 |"), md);
     }

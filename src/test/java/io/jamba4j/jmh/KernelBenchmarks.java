@@ -62,9 +62,8 @@ public class KernelBenchmarks {
         public String shape;
         Arena arena;
         Tensor[] w; // copies filling 1 GiB, so that a rotation does not run from cache
-        float[] x, y, xs, ys;
+        float[] x, y;
         int out, in, next;
-        static final int T = 256;
 
         @Setup(Level.Trial)
         public void setup() {
@@ -77,9 +76,6 @@ public class KernelBenchmarks {
             x = new float[in];
             for (int i = 0; i < in; i++) x[i] = (float) r.nextGaussian();
             y = new float[out];
-            xs = new float[T * in];
-            for (int i = 0; i < xs.length; i++) xs[i] = (float) r.nextGaussian();
-            ys = new float[T * out];
         }
 
         @TearDown(Level.Trial)
@@ -169,12 +165,66 @@ public class KernelBenchmarks {
         return s.y[0] + sum;
     }
 
-    /** Prefill: a GEMM over 256 tokens. */
+    /**
+     * A prefill's activations: T tokens. 512 is the prompt of the prefill benchmark (`jamba bench`); at 256 the
+     * packing of each 2L-row panel of W (a transposition, done once per panel and call) weighs twice as much.
+     */
+    @State(Scope.Benchmark)
+    public static class Batch {
+        @Param({"256", "512"})
+        public int tokens;
+        float[] xs, ys;
+
+        /** X [tokens, in] (seeded Gaussian) and room for Y [tokens, out], made on first use for the weights' shape. */
+        void ensure(Weights w) {
+            if (xs != null && xs.length == tokens * w.in && ys.length == tokens * w.out) return;
+            Random r = new Random(4);
+            xs = new float[tokens * w.in];
+            for (int i = 0; i < xs.length; i++) xs[i] = (float) r.nextGaussian();
+            ys = new float[tokens * w.out];
+        }
+    }
+
+    /** Prefill: a GEMM over T tokens. */
     @Benchmark
-    public float gemm(Weights s, Counters c) {
-        MatMul.matmul(s.w[0], s.xs, 0, Weights.T, s.ys, 0);
-        c.flops += 2L * Weights.T * s.out * s.in;
-        return s.ys[0];
+    public float gemm(Weights s, Batch b, Counters c) {
+        b.ensure(s);
+        MatMul.matmul(s.w[0], b.xs, 0, b.tokens, b.ys, 0);
+        c.flops += 2L * b.tokens * s.out * s.in;
+        return b.ys[0];
+    }
+
+    /** As {@link Paired} for FLOPs: one GEMM and one pass of the FMA probe per invocation. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    public static class PairedFlops {
+        public long gemmFlops, gemmNanos, peakFlops, peakNanos;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            gemmFlops = gemmNanos = peakFlops = peakNanos = 0;
+        }
+    }
+
+    /**
+     * The GEMM against the FMA peak, call by call: one GEMM over T tokens, then one pass of the FMA probe of about
+     * the same length (1.5 GFLOP over the pool's threads), alternating, so that both rates come from the same seconds
+     * (a shared VM's neighbours take cycles from both alike).
+     */
+    @Benchmark
+    public float gemmVsPeak(Weights s, Batch b, PairedFlops p) {
+        b.ensure(s);
+        long t0 = System.nanoTime();
+        MatMul.matmul(s.w[0], b.xs, 0, b.tokens, b.ys, 0);
+        long t1 = System.nanoTime();
+        double probe = KernelBench.fmaPass(1_500_000_000L / (24L * jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length()
+                * io.jamba4j.kernels.Parallel.threads()));
+        long t2 = System.nanoTime();
+        p.gemmFlops += 2L * b.tokens * s.out * s.in;
+        p.gemmNanos += t1 - t0;
+        p.peakFlops += (long) probe;
+        p.peakNanos += t2 - t1;
+        return b.ys[0];
     }
 
     @State(Scope.Benchmark)
