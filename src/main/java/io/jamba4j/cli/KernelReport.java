@@ -114,9 +114,8 @@ final class KernelReport {
         md.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
         for (Result r : rs) {
             if (!r.name.equals("matvec")) continue;
-            Result p = find(rs, "matvecVsRead", r.param("type"), r.param("shape"));
-            double pm = p == null ? Double.NaN : p.rate("matvecBytes") / p.rate("matvecNanos");
-            double pr = p == null ? Double.NaN : p.rate("readBytes") / p.rate("readNanos");
+            Result p = partner(rs, "matvecVsRead", r);
+            double pm = paired(p, "matvecBytes", "matvecNanos"), pr = paired(p, "readBytes", "readNanos");
             md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.1f | %s | %s | %s |%n", r.param("type"), shape(r.param("shape")),
                     rate(r.bytes(), r.bytesErr()), pct(r.bytes(), bw), r.flops() / 1e9, num(pm), num(pr), pct(pm, pr)));
         }
@@ -130,10 +129,8 @@ final class KernelReport {
         md.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
         for (Result r : rs) {
             if (!r.name.equals("gemm")) continue;
-            Result p = rs.stream().filter(q -> q.name.equals("gemmVsPeak") && q.param("type").equals(r.param("type"))
-                    && q.param("shape").equals(r.param("shape")) && q.param("tokens").equals(r.param("tokens"))).findFirst().orElse(null);
-            double pg = p == null ? Double.NaN : p.rate("gemmFlops") / p.rate("gemmNanos");
-            double pp = p == null ? Double.NaN : p.rate("peakFlops") / p.rate("peakNanos");
+            Result p = partner(rs, "gemmVsPeak", r);
+            double pg = paired(p, "gemmFlops", "gemmNanos"), pp = paired(p, "peakFlops", "peakNanos");
             md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s |%n", r.param("type"), shape(r.param("shape")),
                     r.param("tokens"), rate(r.flops(), r.flopsErr()), pct(r.flops(), peak), num(pg), num(pp), pct(pg, pp)));
         }
@@ -159,9 +156,18 @@ final class KernelReport {
         Files.writeString(out, md);
     }
 
-    private static Result find(List<Result> rs, String name, String type, String shape) {
-        for (Result r : rs) if (r.name.equals(name) && r.param("type").equals(type) && r.param("shape").equals(shape)) return r;
+    /** The result of benchmark {@code name} with the same parameters as {@code r} (its paired twin), or null. */
+    private static Result partner(List<Result> rs, String name, Result r) {
+        for (Result q : rs) if (q.name.equals(name) && q.params.equals(r.params)) return q;
         return null;
+    }
+
+    /**
+     * A paired benchmark's rate of one part: its counter {@code amount} over its counter {@code nanos} (JMH divides
+     * both by the same iteration time, which cancels), in units per nanosecond (GB/s, GFLOP/s); NaN without a twin.
+     */
+    private static double paired(Result p, String amount, String nanos) {
+        return p == null ? Double.NaN : p.rate(amount) / p.rate(nanos);
     }
 
     private static String threads(JsonNode meta) {
