@@ -226,6 +226,34 @@ class MatMulTest {
         }
     }
 
+    /**
+     * F32 and BF16 products of up to {@link MatMul#FEW_TOKENS} tokens ({@code MatMul.fewTokens}) give every token the
+     * bits of its own matrix-vector product: split across threads or not, with column tails (in not a multiple of
+     * the vector length) and token counts not a multiple of four, BF16 with rounded and with float activations.
+     */
+    @Test
+    void fewTokensEqualTheirMatvecsBitForBit() {
+        for (Tensor w0 : new Tensor[]{randomWeight(GgmlType.F32, 40, 256, 11, 0), randomWeight(GgmlType.F32, 600, 100, 12, 0),
+                randomWeight(GgmlType.BF16, 37, 250, 13, 0), randomWeight(GgmlType.BF16, 700, 512, 14, 0)}) {
+            for (Tensor w : new Tensor[]{w0, w0.withFloatActivations()}) {
+                int in = w.cols(), out = (int) w.rows();
+                for (int T = 2; T <= MatMul.FEW_TOKENS; T += (T < 6 ? 1 : 5)) {
+                    float[] x = randomX(T * in + 3, T * 7L + in);
+                    float[] y = new float[T * out + 5];
+                    MatMul.matmul(w, x, 3, T, y, 5);
+                    for (int t = 0; t < T; t++) {
+                        float[] yv = new float[out];
+                        MatMul.matmul(w, x, 3 + t * in, 1, yv, 0);
+                        for (int o = 0; o < out; o++) {
+                            assertEquals(Float.floatToIntBits(yv[o]), Float.floatToIntBits(y[5 + t * out + o]),
+                                    w.type() + " " + out + "x" + in + " T=" + T + " t=" + t + " o=" + o);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void gemmRowEqualsMatvecForQuantizedTypes() {
         // both paths must quantize activations the same way: the same output up to accumulation order
