@@ -254,6 +254,33 @@ class MatMulTest {
         }
     }
 
+    /**
+     * F32 and BF16 products of {@code FEW_TOKENS + 1 .. TOKEN_LANES_MAX} tokens ({@code MatMul.tokenLanes}) give the
+     * GEMM's bits: each token's row equals that token's row of a GEMM over more tokens (partial last row group, tokens
+     * not a multiple of the vector length, split across threads or not).
+     */
+    @Test
+    void tokenLanesEqualTheGemmBitForBit() {
+        int big = MatMul.TOKEN_LANES_MAX + 3;
+        for (Tensor w0 : new Tensor[]{randomWeight(GgmlType.F32, 45, 256, 21, 0), randomWeight(GgmlType.F32, 700, 96, 22, 0),
+                randomWeight(GgmlType.BF16, 37, 250, 23, 0), randomWeight(GgmlType.BF16, 403, 512, 24, 0)}) {
+            for (Tensor w : new Tensor[]{w0, w0.withFloatActivations()}) {
+                int in = w.cols(), out = (int) w.rows();
+                float[] x = randomX(big * in, in * 5L + out);
+                float[] yg = new float[big * out];
+                MatMul.matmul(w, x, 0, big, yg, 0); // the GEMM
+                for (int T : new int[]{MatMul.FEW_TOKENS + 1, 16, 17, 33, MatMul.TOKEN_LANES_MAX}) {
+                    float[] y = new float[T * out];
+                    MatMul.matmul(w, x, 0, T, y, 0);
+                    for (int i = 0; i < y.length; i++) {
+                        assertEquals(Float.floatToIntBits(yg[i]), Float.floatToIntBits(y[i]),
+                                w.type() + " " + out + "x" + in + " T=" + T + " t=" + i / out + " o=" + i % out);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void gemmRowEqualsMatvecForQuantizedTypes() {
         // both paths must quantize activations the same way: the same output up to accumulation order
