@@ -281,6 +281,35 @@ class MatMulTest {
         }
     }
 
+    /**
+     * Q8_0 and Q4_0 products of 2 .. {@code TOKEN_LANES_Q_MAX} tokens ({@code MatMul.tokenLanesQ}) give the GEMM's bits,
+     * and so each token its matrix-vector product's.
+     */
+    @Test
+    void quantizedTokenLanesEqualTheGemmAndTheMatvecBitForBit() {
+        int big = MatMul.TOKEN_LANES_Q_MAX + 3;
+        for (GgmlType type : new GgmlType[]{GgmlType.Q8_0, GgmlType.Q4_0}) {
+            for (int[] shape : new int[][]{{45, 256}, {700, 96}, {403, 512}, {3, 64}}) {
+                Tensor w = randomWeight(type, shape[0], shape[1], shape[0] * 3L + shape[1], 0);
+                int in = w.cols(), out = (int) w.rows();
+                float[] x = randomX(big * in, in * 7L + out);
+                float[] yg = new float[big * out];
+                MatMul.matmul(w, x, 0, big, yg, 0); // the GEMM
+                for (int T : new int[]{2, 3, 5, 16, 17, MatMul.TOKEN_LANES_Q_MAX}) {
+                    float[] y = new float[T * out];
+                    MatMul.matmul(w, x, 0, T, y, 0);
+                    for (int i = 0; i < y.length; i++) {
+                        assertEquals(Float.floatToIntBits(yg[i]), Float.floatToIntBits(y[i]),
+                                type + " " + out + "x" + in + " T=" + T + " t=" + i / out + " o=" + i % out);
+                    }
+                }
+                float[] yv = new float[out];
+                MatMul.matmul(w, x, 2 * in, 1, yv, 0);
+                for (int o = 0; o < out; o++) assertEquals(Float.floatToIntBits(yg[2 * out + o]), Float.floatToIntBits(yv[o]), type + " matvec o=" + o);
+            }
+        }
+    }
+
     @Test
     void gemmRowEqualsMatvecForQuantizedTypes() {
         // both paths must quantize activations the same way: the same output up to accumulation order
