@@ -21,7 +21,7 @@ import java.util.Objects;
  * llama.cpp's CPU numerics (see {@link MatMulReference} for the per-type rules, which these kernels reproduce up to
  * the order of float32 accumulation).
  *
- * <p>Two kernels:
+ * <p>The kernels:
  * <ul>
  *   <li>T = 1 (matrix × vector): rows of W are streamed straight from their {@link MemorySegment} with vector loads,
  *       decoded in registers and dotted against the (rounded / Q8_0-quantized) activation; output rows are split
@@ -34,6 +34,11 @@ import java.util.Objects;
  *       2^24 — and then scales the block by {@code d_w · d_x} into separate accumulators, which is llama.cpp's integer
  *       scheme up to float accumulation order. Q4_K / Q6_K use the same kernel on 32-groups (activations in Q8_K, W
  *       packed as exact integers: the 4-bit q, or (q − 32)·sc), Q4_K adding its min correction per group.</li>
+ *   <li>A few tokens (T ≤ {@link #TOKEN_LANES_MAX}; Q8_0 / Q4_0 ≤ {@link #TOKEN_LANES_Q_MAX}), where packing W would
+ *       cost more than the products: {@link #fewTokens} (F32 / BF16, T ≤ {@link #FEW_TOKENS}: each row streamed
+ *       once against all tokens, the matrix-vector product's sums) and {@link #tokenLanes} / {@link #tokenLanesQ}
+ *       (the tokens in the vector lanes, W rows broadcast: the GEMM's sums in its order). Each gives the bits of the
+ *       path it stands in for.</li>
  * </ul>
  */
 public final class MatMul {
