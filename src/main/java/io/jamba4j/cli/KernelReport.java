@@ -41,7 +41,8 @@ final class KernelReport {
         double flopsErr() { return err("flops"); }
     }
 
-    static List<Result> read(Path file) throws IOException {
+    /** JMH's JSON result in {@code file}: its array of benchmark results, checked to be one. */
+    private static JsonNode parse(Path file) {
         JsonNode root;
         try {
             root = new ObjectMapper().readTree(file.toFile());
@@ -49,6 +50,11 @@ final class KernelReport {
             throw new IllegalArgumentException(file + " is not JSON: " + e.getMessage());
         }
         if (root == null || !root.isArray()) throw new IllegalArgumentException(file + " is not JMH's JSON result (an array of benchmark results)");
+        return root;
+    }
+
+    /** The benchmark results of {@code root} (read from {@code file}, named in errors). */
+    private static List<Result> results(JsonNode root, Path file) {
         List<Result> out = new ArrayList<>();
         int i = 0;
         for (JsonNode n : root) {
@@ -79,8 +85,9 @@ final class KernelReport {
 
     /** Writes {@code out} from the results of {@code jmhJson}; {@code machine} describes where it ran (may be null). */
     static void write(Path jmhJson, Path out, String machine) throws IOException {
-        List<Result> rs = read(jmhJson);
-        JsonNode meta = new ObjectMapper().readTree(jmhJson.toFile()).get(0);
+        JsonNode root = parse(jmhJson);
+        List<Result> rs = results(root, jmhJson);
+        JsonNode meta = root.get(0);
         double bw = rs.stream().filter(r -> r.name.equals("probeBandwidth")).mapToDouble(Result::bytes).max().orElse(Double.NaN);
         double peak = rs.stream().filter(r -> r.name.equals("probeFmaPeak")).mapToDouble(Result::flops).max().orElse(Double.NaN);
         StringBuilder md = new StringBuilder("# Kernel throughput (JMH)\n\n");

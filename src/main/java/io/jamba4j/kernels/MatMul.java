@@ -128,11 +128,26 @@ public final class MatMul {
         long rowBytes = w.rowBytes();
         float[] xf = xs;
         int xof = xo;
-        Parallel.IntRangeBody body = bf16
+        overRows(rowBytes, out, 1, bf16
                 ? (r0, r1) -> rowsBF16T(seg, rowBytes, in, xf, xof, T, y, yOff, out, r0, r1)
-                : (r0, r1) -> rowsF32T(seg, rowBytes, in, xf, xof, T, y, yOff, out, r0, r1);
-        if (rowBytes * out < SERIAL_BYTES) body.run(0, out);
-        else Parallel.forRangeGuided(out, matvecGrain(rowBytes, out), body);
+                : (r0, r1) -> rowsF32T(seg, rowBytes, in, xf, xof, T, y, yOff, out, r0, r1));
+    }
+
+    /**
+     * Runs {@code body} over the units of {@code rowsPerUnit} rows that cover a matrix's {@code out} rows, split as the
+     * matrix-vector product splits rows: on the calling thread below {@link #SERIAL_BYTES}, else in guided chunks of
+     * at least {@link #matvecGrain} rows.
+     */
+    private static void overRows(long rowBytes, int out, int rowsPerUnit, Parallel.IntRangeBody body) {
+        int units = (out + rowsPerUnit - 1) / rowsPerUnit;
+        if (rowBytes * out < SERIAL_BYTES) body.run(0, units);
+        else Parallel.forRangeGuided(units, Math.max(1, matvecGrain(rowBytes, out) / rowsPerUnit), body);
+    }
+
+    /** Places token {@code t}'s {@code n} values into a lanes layout: {@code dst[(t / L · n + k) · L + t % L] = v[k]}. */
+    private static void toLanes(float[] v, int n, int t, float[] dst) {
+        int b = (t / L) * n * L + t % L;
+        for (int k = 0; k < n; k++) dst[b + k * L] = v[k];
     }
 
     /**
@@ -164,15 +179,13 @@ public final class MatMul {
         for (int t = 0; t < T; t++) {
             if (round) roundRowBf16(x, xOff + t * in, row, 0, in);
             else System.arraycopy(x, xOff + t * in, row, 0, in);
-            int b = (t / L) * in * L + t % L;
-            for (int k = 0; k < in; k++) xt[b + k * L] = row[k];
+            toLanes(row, in, t, xt);
         }
         MemorySegment seg = w.data();
         long rowBytes = w.rowBytes();
-        int groups = (out + TL_ROWS - 1) / TL_ROWS;
-        Parallel.IntRangeBody body = (g0, g1) -> {
+        overRows(rowBytes, out, TL_ROWS, (g0, g1) -> {
             float[] wr = new float[TL_ROWS * in];
-            float[] lanes = new float[L];
+            float[] tile = new float[TL_ROWS * L]; // tile[j·L + lane]: row o0 + j, token p·L + lane
             for (int g = g0; g < g1; g++) {
                 int o0 = g * TL_ROWS, rows = Math.min(TL_ROWS, out - o0);
                 for (int j = 0; j < rows; j++) {
@@ -203,28 +216,26 @@ public final class MatMul {
                             c6 = xv.fma(FloatVector.broadcast(F, wr[6 * in + k]), c6);
                             c7 = xv.fma(FloatVector.broadcast(F, wr[7 * in + k]), c7);
                         }
-                        int yb = yOff + p * L * out + o0;
-                        c0.intoArray(lanes, 0); for (int t = 0; t < tn; t++) y[yb + t * out] = lanes[t];
-                        c1.intoArray(lanes, 0); for (int t = 0; t < tn; t++) y[yb + t * out + 1] = lanes[t];
-                        c2.intoArray(lanes, 0); for (int t = 0; t < tn; t++) y[yb + t * out + 2] = lanes[t];
-                        c3.intoArray(lanes, 0); for (int t = 0; t < tn; t++) y[yb + t * out + 3] = lanes[t];
-                        c4.intoArray(lanes, 0); for (int t = 0; t < tn; t++) y[yb + t * out + 4] = lanes[t];
-                        c5.intoArray(lanes, 0); for (int t = 0; t < tn; t++) y[yb + t * out + 5] = lanes[t];
-                        c6.intoArray(lanes, 0); for (int t = 0; t < tn; t++) y[yb + t * out + 6] = lanes[t];
-                        c7.intoArray(lanes, 0); for (int t = 0; t < tn; t++) y[yb + t * out + 7] = lanes[t];
+                        c0.intoArray(tile, 0); c1.intoArray(tile, L); c2.intoArray(tile, 2 * L); c3.intoArray(tile, 3 * L);
+                        c4.intoArray(tile, 4 * L); c5.intoArray(tile, 5 * L); c6.intoArray(tile, 6 * L); c7.intoArray(tile, 7 * L);
                     } else {
                         for (int j = 0; j < rows; j++) { // the last, partial group: one row at a time, the same sums
                             FloatVector c = FloatVector.zero(F);
                             for (int k = 0; k < in; k++) c = FloatVector.fromArray(F, xt, xb + k * L).fma(FloatVector.broadcast(F, wr[j * in + k]), c);
-                            c.intoArray(lanes, 0);
-                            for (int t = 0; t < tn; t++) y[yOff + (p * L + t) * out + o0 + j] = lanes[t];
+                            c.intoArray(tile, j * L);
                         }
                     }
+                    storeTile(tile, rows, tn, y, yOff + p * L * out + o0, out);
                 }
             }
-        };
-        if (rowBytes * out < SERIAL_BYTES) body.run(0, groups);
-        else Parallel.forRangeGuided(groups, Math.max(1, matvecGrain(rowBytes, out) / TL_ROWS), body);
+        });
+    }
+
+    /** Y[t, j] (at {@code y[yb + t·out + j]}) = tile[j·L + t] for the tile's first {@code rows} rows and {@code tn} tokens. */
+    private static void storeTile(float[] tile, int rows, int tn, float[] y, int yb, int out) {
+        for (int j = 0; j < rows; j++) {
+            for (int t = 0; t < tn; t++) y[yb + t * out + j] = tile[j * L + t];
+        }
     }
 
     /**
@@ -251,17 +262,15 @@ public final class MatMul {
         float[] row = new float[in], rowd = new float[Math.max(1, nb)];
         for (int t = 0; t < T; t++) {
             quantizeActivation(x, xOff + t * in, in, row, 0, rowd, 0);
-            int b = (t / L) * in * L + t % L, db = (t / L) * nb * L + t % L;
-            for (int k = 0; k < in; k++) xt[b + k * L] = row[k];
-            for (int blk = 0; blk < nb; blk++) dxt[db + blk * L] = rowd[blk];
+            toLanes(row, in, t, xt);
+            toLanes(rowd, nb, t, dxt);
         }
         MemorySegment seg = w.data();
         long rowBytes = w.rowBytes();
-        int groups = (out + TL_ROWS - 1) / TL_ROWS;
         int per = 32 / L, halves = 16 / L;
-        Parallel.IntRangeBody body = (g0, g1) -> {
+        overRows(rowBytes, out, TL_ROWS, (g0, g1) -> {
             float[] wr = new float[TL_ROWS * in], dwr = new float[TL_ROWS * nb];
-            float[] lanes = new float[L];
+            float[] tile = new float[4 * L]; // as tokenLanes' tile, four rows
             for (int g = g0; g < g1; g++) {
                 int o0 = g * TL_ROWS, rows = Math.min(TL_ROWS, out - o0);
                 for (int j = 0; j < rows; j++) { // row o0 + j as floats: values in wr[j·in ..], block scales in dwr[j·nb ..]
@@ -289,9 +298,11 @@ public final class MatMul {
                 for (int p = 0; p < panels; p++) {
                     int xb = p * in * L, dxb = p * nb * L, tn = Math.min(L, T - p * L);
                     for (int j0 = 0; j0 < rows; j0 += 4) {
-                        // four rows per pass (eight accumulators: four block sums, four totals)
-                        int r0 = j0 * in, r1 = Math.min(j0 + 1, rows - 1) * in, r2 = Math.min(j0 + 2, rows - 1) * in, r3 = Math.min(j0 + 3, rows - 1) * in;
-                        int s0 = j0 * nb, s1 = r1 / in * nb, s2 = r2 / in * nb, s3 = r3 / in * nb;
+                        // four rows per pass (eight accumulators: four block sums, four totals); past the last row of a
+                        // partial group the last row is computed again and not stored
+                        int j1 = Math.min(j0 + 1, rows - 1), j2 = Math.min(j0 + 2, rows - 1), j3 = Math.min(j0 + 3, rows - 1);
+                        int r0 = j0 * in, r1 = j1 * in, r2 = j2 * in, r3 = j3 * in;
+                        int s0 = j0 * nb, s1 = j1 * nb, s2 = j2 * nb, s3 = j3 * nb;
                         FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
                         for (int blk = 0; blk < nb; blk++) {
                             FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
@@ -308,17 +319,12 @@ public final class MatMul {
                             c2 = p2.fma(dx.mul(dwr[s2 + blk]), c2);
                             c3 = p3.fma(dx.mul(dwr[s3 + blk]), c3);
                         }
-                        int yb = yOff + p * L * out + o0 + j0;
-                        c0.intoArray(lanes, 0); for (int t = 0; t < tn; t++) y[yb + t * out] = lanes[t];
-                        if (j0 + 1 < rows) { c1.intoArray(lanes, 0); for (int t = 0; t < tn; t++) y[yb + t * out + 1] = lanes[t]; }
-                        if (j0 + 2 < rows) { c2.intoArray(lanes, 0); for (int t = 0; t < tn; t++) y[yb + t * out + 2] = lanes[t]; }
-                        if (j0 + 3 < rows) { c3.intoArray(lanes, 0); for (int t = 0; t < tn; t++) y[yb + t * out + 3] = lanes[t]; }
+                        c0.intoArray(tile, 0); c1.intoArray(tile, L); c2.intoArray(tile, 2 * L); c3.intoArray(tile, 3 * L);
+                        storeTile(tile, Math.min(4, rows - j0), tn, y, yOff + p * L * out + o0 + j0, out);
                     }
                 }
             }
-        };
-        if (rowBytes * out < SERIAL_BYTES) body.run(0, groups);
-        else Parallel.forRangeGuided(groups, Math.max(1, matvecGrain(rowBytes, out) / TL_ROWS), body);
+        });
     }
 
     /** F32 rows [r0, r1) against T tokens (x rows of {@code in} floats from {@code xo}): y[yo + t·out + r]. */
