@@ -209,7 +209,7 @@ public class KernelBenchmarks {
     /**
      * The GEMM against the FMA peak, call by call: one GEMM over T tokens, then one pass of the FMA probe of about
      * the same length (1.5 GFLOP over the pool's threads), alternating, so that both rates come from the same seconds
-     * (a shared VM's neighbours take cycles from both alike).
+     * (which corrects for a shared VM only as far as its neighbours slow both loops alike: the report says when not).
      */
     @Benchmark
     public float gemmVsPeak(Weights s, Batch b, PairedFlops p) {
