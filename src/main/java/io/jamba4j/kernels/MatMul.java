@@ -34,11 +34,12 @@ import java.util.Objects;
  *       2^24 — and then scales the block by {@code d_w · d_x} into separate accumulators, which is llama.cpp's integer
  *       scheme up to float accumulation order. Q4_K / Q6_K use the same kernel on 32-groups (activations in Q8_K, W
  *       packed as exact integers: the 4-bit q, or (q − 32)·sc), Q4_K adding its min correction per group.</li>
- *   <li>A few tokens (T ≤ {@link #TOKEN_LANES_MAX}; Q8_0 / Q4_0 ≤ {@link #TOKEN_LANES_Q_MAX}), where packing W would
+ *   <li>A few tokens (T ≤ {@link #TOKEN_LANES_MAX}; quantized ≤ {@link #TOKEN_LANES_Q_MAX}), where packing W would
  *       cost more than the products: {@link #fewTokens} (F32 / BF16, T ≤ {@link #FEW_TOKENS}: each row streamed
- *       once against all tokens, the matrix-vector product's sums) and {@link #tokenLanes} / {@link #tokenLanesQ}
- *       (the tokens in the vector lanes, W rows broadcast: the GEMM's sums in its order). Each gives the bits of the
- *       path it stands in for.</li>
+ *       once against all tokens, the matrix-vector product's sums), {@link #fewTokensQ} (quantized, T ≤ 3–8 by
+ *       type: the matrix-vector row kernels once per token over each chunk of rows) and {@link #tokenLanes} /
+ *       {@link #tokenLanesQ} (the tokens in the vector lanes, W rows broadcast: the GEMM's sums in its order). Each
+ *       gives the bits of the path it stands in for.</li>
  * </ul>
  */
 public final class MatMul {
@@ -86,8 +87,9 @@ public final class MatMul {
             fewTokens(w, x, xOff, T, y, yOff);
         } else if (T <= TOKEN_LANES_MAX && (w.type() == GgmlType.F32 || w.type() == GgmlType.BF16)) {
             tokenLanes(w, x, xOff, T, y, yOff);
-        } else if (T <= TOKEN_LANES_Q_MAX && (w.type() == GgmlType.Q8_0 || w.type() == GgmlType.Q4_0)
-                && w.activationType() == GgmlType.Q8_0) {
+        } else if (T <= fewTokensQ(w.type())) {
+            fewTokensQ(w, x, xOff, T, y, yOff);
+        } else if (T <= TOKEN_LANES_Q_MAX && switch (w.type()) { case Q8_0, Q4_0, Q4_K, Q6_K -> true; default -> false; }) {
             tokenLanesQ(w, x, xOff, T, y, yOff);
         } else {
             gemm(w, x, xOff, T, y, yOff);
@@ -239,62 +241,112 @@ public final class MatMul {
     }
 
     /**
-     * Up to this many tokens a Q8_0 or Q4_0 product runs {@link #tokenLanesQ}. Measured on the development VM (2816 ×
-     * 1024, 256 MiB rotation, 2 threads, GFLOP/s, against the GEMM): Q8_0 T = 2 12.9 vs 11.1, 4 26.6 vs 22.8, 8 52.6
-     * vs 42.0, 16 103 vs 74, 32 127 vs 120, 48 135 vs 156; Q4_0 T = 16 108 vs 72, 32 129 vs 113, 48 141 vs 152.
+     * Up to this many tokens a product with a quantized W of {@code type} runs {@link #fewTokensQ} (0 for the other
+     * types): where the row kernels' rate per token beats {@link #tokenLanesQ}. Measured on the development VM (JMH
+     * {@code gemm}, 2816 × 1024, 2 threads, GFLOP/s, this path against tokenLanesQ in the same run): Q8_0 T = 2 44 vs
+     * 13, 4 44 vs 33, 8 46 vs 67; Q4_0 2 55 vs 14, 4 48 vs 34, 8 45 vs 67; Q4_K 2 48 vs 12, 4 48 vs 27, 8 57 vs 42,
+     * 12 59 vs 77; Q6_K 2 25 vs 13, 4 25 vs 25, 8 27 vs 56. The row kernels' rate does not grow with T (each token
+     * decodes the blocks again), tokenLanesQ's does (it widens W once for all tokens).
+     */
+    static int fewTokensQ(GgmlType type) {
+        return switch (type) {
+            case Q8_0, Q4_0 -> 5;
+            case Q4_K -> 8;
+            case Q6_K -> 3;
+            default -> 0;
+        };
+    }
+
+    /**
+     * Y = X·Wᵀ for a few tokens with a quantized W: the rows split across the threads as in the matrix-vector
+     * product, and each chunk of rows run through the matrix-vector row kernel once per token (the chunk read again
+     * from cache for the second token on). Each token's products are thus its matrix-vector product's, bit for bit
+     * (and so the GEMM's: the quantized types are batch-invariant). The row kernels decode a block straight into
+     * registers; {@link #tokenLanesQ} widens W to floats in memory first, which costs more than it saves until the
+     * widened rows serve enough tokens.
+     */
+    private static void fewTokensQ(Tensor w, float[] x, int xOff, int T, float[] y, int yOff) {
+        GgmlType type = w.type();
+        int in = w.cols();
+        int out = Math.toIntExact(w.rows());
+        int nb = in / 32;
+        boolean kq = type == GgmlType.Q4_K || type == GgmlType.Q6_K;
+        float[][] q = new float[T][in], dx = new float[T][Math.max(1, nb)];
+        int[][] nbs = new int[T][Math.max(1, nb)];
+        float[] negSums = new float[Math.max(1, nb)];
+        for (int t = 0; t < T; t++) { // as the matrix-vector product prepares its activation
+            if (kq) {
+                MatMulReference.quantizeActivationQ8K(x, xOff + t * in, in, q[t], 0, dx[t], 0, negSums, 0);
+                for (int b = 0; b < nb; b++) nbs[t][b] = (int) negSums[b];
+            } else {
+                quantizeActivation(x, xOff + t * in, in, q[t], 0, dx[t], 0);
+            }
+        }
+        MemorySegment seg = w.data();
+        long rowBytes = w.rowBytes();
+        overRows(rowBytes, out, 4, (u0, u1) -> {
+            int r0 = 4 * u0, r1 = Math.min(out, 4 * u1);
+            for (int t = 0; t < T; t++) {
+                int yo = yOff + t * out;
+                switch (type) {
+                    case Q8_0 -> rowsQ8(seg, rowBytes, in, q[t], dx[t], y, yo, r0, r1);
+                    case Q4_0 -> rowsQ4(seg, rowBytes, in, q[t], dx[t], y, yo, r0, r1);
+                    case Q4_K -> rowsQ4K(seg, rowBytes, in, q[t], dx[t], nbs[t], y, yo, r0, r1);
+                    case Q6_K -> rowsQ6K(seg, rowBytes, in, q[t], dx[t], y, yo, r0, r1);
+                    default -> throw new AssertionError(type);
+                }
+            }
+        });
+    }
+
+    /**
+     * Up to this many tokens (and above {@link #fewTokensQ}) a Q8_0, Q4_0, Q4_K or Q6_K product runs
+     * {@link #tokenLanesQ}. Measured on the development VM (2816 × 1024, 256 MiB rotation, 2 threads, GFLOP/s, against
+     * the GEMM): Q8_0 T = 2 12.9 vs 11.1, 4 26.6 vs 22.8, 8 52.6 vs 42.0, 16 103 vs 74, 32 127 vs 120, 48 135 vs 156;
+     * Q4_0 T = 16 108 vs 72, 32 129 vs 113, 48 141 vs 152; (1 GiB rotation, separate runs) Q4_K T = 8 39 vs 38, 16 82
+     * vs 67, 32 105 vs 105; Q6_K T = 4 19 vs 12, 8 43 vs 23, 16 95 vs 44, 32 113 vs 74.
      */
     static final int TOKEN_LANES_Q_MAX = 32;
 
     /**
-     * {@link #tokenLanes} for Q8_0 and Q4_0 weights, with the GEMM's quantized arithmetic ({@link #kernelQ}): the
-     * activations quantized to Q8_0 as the GEMM does, and per 32-block and (row, token) the exact integer sum p of
-     * the products, then {@code c = fma(p, d_w · d_x, c)} — the same operations in the same order, so the GEMM's bits
-     * (and so the matrix-vector product's: the quantized types are batch-invariant). Eight rows of W at a time are
-     * widened to floats with vector loads (no transposition).
+     * {@link #tokenLanes} for the quantized types, with the GEMM's quantized arithmetic ({@link #kernelQ},
+     * {@link #kernelQK}): the activations quantized as the GEMM does (Q8_0, or Q8_K for the K-quants), the weights
+     * widened to the GEMM's exact integers (Q8_0, Q4_0: q; Q6_K: (q − 32)·sc; Q4_K: sc_g·q and the mins m_g), and per
+     * (row, token) the same exact integer sums followed by the same fused scalings in the same order (Q8_0, Q4_0, Q6_K:
+     * per 32-block {@code c = fma(p, d_w · d_x, c)}; Q4_K: per super-block the two halves' sums scaled by d·d_x, then
+     * the min sum by dmin·d_x). So the GEMM's bits, and so the matrix-vector product's (the quantized types are
+     * batch-invariant). Eight rows of W at a time are widened, without transposition.
      */
     private static void tokenLanesQ(Tensor w, float[] x, int xOff, int T, float[] y, int yOff) {
+        GgmlType type = w.type();
         int in = w.cols();
         int out = Math.toIntExact(w.rows());
         int nb = in / 32;
-        boolean q8 = w.type() == GgmlType.Q8_0;
+        boolean kq = type == GgmlType.Q4_K || type == GgmlType.Q6_K;
         int panels = (T + L - 1) / L;
-        float[] xt = new float[panels * in * L], dxt = new float[panels * nb * L]; // as tokenLanes' xt; dxt per block
-        float[] row = new float[in], rowd = new float[Math.max(1, nb)];
+        // as tokenLanes' xt; dxt per 32-block; nbt (Q4_K) the 32-groups' −Σ q_x
+        float[] xt = new float[panels * in * L], dxt = new float[panels * nb * L], nbt = new float[kq ? panels * nb * L : 0];
+        float[] row = new float[in], rowd = new float[Math.max(1, nb)], rown = new float[Math.max(1, nb)];
         for (int t = 0; t < T; t++) {
-            quantizeActivation(x, xOff + t * in, in, row, 0, rowd, 0);
+            if (kq) {
+                MatMulReference.quantizeActivationQ8K(x, xOff + t * in, in, row, 0, rowd, 0, rown, 0);
+                toLanes(rown, nb, t, nbt);
+            } else {
+                quantizeActivation(x, xOff + t * in, in, row, 0, rowd, 0);
+            }
             toLanes(row, in, t, xt);
             toLanes(rowd, nb, t, dxt);
         }
         MemorySegment seg = w.data();
         long rowBytes = w.rowBytes();
-        int per = 32 / L, halves = 16 / L;
         overRows(rowBytes, out, TL_ROWS, (g0, g1) -> {
-            float[] wr = new float[TL_ROWS * in], dwr = new float[TL_ROWS * nb];
+            // per row j: values in wr[j·in ..]; scales in dwr[j·nb ..] (Q4_K: d, dmin of super-block sb at 2sb, 2sb+1),
+            // Q4_K's mins m_g in mwr[j·nb ..]
+            float[] wr = new float[TL_ROWS * in], dwr = new float[TL_ROWS * nb], mwr = new float[TL_ROWS * nb];
             float[] tile = new float[4 * L]; // as tokenLanes' tile, four rows
             for (int g = g0; g < g1; g++) {
                 int o0 = g * TL_ROWS, rows = Math.min(TL_ROWS, out - o0);
-                for (int j = 0; j < rows; j++) { // row o0 + j as floats: values in wr[j·in ..], block scales in dwr[j·nb ..]
-                    long base = (o0 + j) * rowBytes;
-                    for (int blk = 0; blk < nb; blk++) {
-                        long p = base + (q8 ? 34L : 18L) * blk;
-                        int wi = j * in + 32 * blk;
-                        dwr[j * nb + blk] = Float.float16ToFloat(seg.get(I16LE, p));
-                        if (q8) {
-                            for (int h = 0; h < per; h++) {
-                                ((FloatVector) ByteVector.fromMemorySegment(BY, seg, p + 2 + (long) h * L, LE)
-                                        .convertShape(VectorOperators.B2F, F, 0)).intoArray(wr, wi + h * L);
-                            }
-                        } else {
-                            for (int h = 0; h < halves; h++) {
-                                IntVector v = (IntVector) ByteVector.fromMemorySegment(BY, seg, p + 2 + (long) h * L, LE)
-                                        .convertShape(VectorOperators.B2I, I, 0);
-                                ((FloatVector) v.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).intoArray(wr, wi + h * L);
-                                ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8).convert(VectorOperators.I2F, 0))
-                                        .intoArray(wr, wi + 16 + h * L);
-                            }
-                        }
-                    }
-                }
+                widenRows(type, seg, rowBytes, in, o0, rows, wr, dwr, mwr);
                 for (int p = 0; p < panels; p++) {
                     int xb = p * in * L, dxb = p * nb * L, tn = Math.min(L, T - p * L);
                     for (int j0 = 0; j0 < rows; j0 += 4) {
@@ -304,20 +356,52 @@ public final class MatMul {
                         int r0 = j0 * in, r1 = j1 * in, r2 = j2 * in, r3 = j3 * in;
                         int s0 = j0 * nb, s1 = j1 * nb, s2 = j2 * nb, s3 = j3 * nb;
                         FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
-                        for (int blk = 0; blk < nb; blk++) {
-                            FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
-                            for (int k = blk * 32, kEnd = k + 32; k < kEnd; k++) {
-                                FloatVector xv = FloatVector.fromArray(F, xt, xb + k * L);
-                                p0 = xv.fma(FloatVector.broadcast(F, wr[r0 + k]), p0);
-                                p1 = xv.fma(FloatVector.broadcast(F, wr[r1 + k]), p1);
-                                p2 = xv.fma(FloatVector.broadcast(F, wr[r2 + k]), p2);
-                                p3 = xv.fma(FloatVector.broadcast(F, wr[r3 + k]), p3);
+                        if (type == GgmlType.Q4_K) {
+                            for (int sb = 0; sb < nb / 8; sb++) {
+                                FloatVector dx = FloatVector.fromArray(F, dxt, dxb + 8 * sb * L); // the same for its 8 groups
+                                for (int half = 0; half < 2; half++) {
+                                    FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
+                                    for (int k = 256 * sb + 128 * half, kEnd = k + 128; k < kEnd; k++) {
+                                        FloatVector xv = FloatVector.fromArray(F, xt, xb + k * L);
+                                        p0 = xv.fma(FloatVector.broadcast(F, wr[r0 + k]), p0);
+                                        p1 = xv.fma(FloatVector.broadcast(F, wr[r1 + k]), p1);
+                                        p2 = xv.fma(FloatVector.broadcast(F, wr[r2 + k]), p2);
+                                        p3 = xv.fma(FloatVector.broadcast(F, wr[r3 + k]), p3);
+                                    }
+                                    c0 = p0.fma(dx.mul(dwr[s0 + 2 * sb]), c0);
+                                    c1 = p1.fma(dx.mul(dwr[s1 + 2 * sb]), c1);
+                                    c2 = p2.fma(dx.mul(dwr[s2 + 2 * sb]), c2);
+                                    c3 = p3.fma(dx.mul(dwr[s3 + 2 * sb]), c3);
+                                }
+                                FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
+                                for (int gr = 8 * sb, gEnd = gr + 8; gr < gEnd; gr++) {
+                                    FloatVector nv = FloatVector.fromArray(F, nbt, dxb + gr * L);
+                                    p0 = nv.fma(FloatVector.broadcast(F, mwr[s0 + gr]), p0);
+                                    p1 = nv.fma(FloatVector.broadcast(F, mwr[s1 + gr]), p1);
+                                    p2 = nv.fma(FloatVector.broadcast(F, mwr[s2 + gr]), p2);
+                                    p3 = nv.fma(FloatVector.broadcast(F, mwr[s3 + gr]), p3);
+                                }
+                                c0 = p0.fma(dx.mul(dwr[s0 + 2 * sb + 1]), c0);
+                                c1 = p1.fma(dx.mul(dwr[s1 + 2 * sb + 1]), c1);
+                                c2 = p2.fma(dx.mul(dwr[s2 + 2 * sb + 1]), c2);
+                                c3 = p3.fma(dx.mul(dwr[s3 + 2 * sb + 1]), c3);
                             }
-                            FloatVector dx = FloatVector.fromArray(F, dxt, dxb + blk * L);
-                            c0 = p0.fma(dx.mul(dwr[s0 + blk]), c0);
-                            c1 = p1.fma(dx.mul(dwr[s1 + blk]), c1);
-                            c2 = p2.fma(dx.mul(dwr[s2 + blk]), c2);
-                            c3 = p3.fma(dx.mul(dwr[s3 + blk]), c3);
+                        } else {
+                            for (int blk = 0; blk < nb; blk++) {
+                                FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
+                                for (int k = blk * 32, kEnd = k + 32; k < kEnd; k++) {
+                                    FloatVector xv = FloatVector.fromArray(F, xt, xb + k * L);
+                                    p0 = xv.fma(FloatVector.broadcast(F, wr[r0 + k]), p0);
+                                    p1 = xv.fma(FloatVector.broadcast(F, wr[r1 + k]), p1);
+                                    p2 = xv.fma(FloatVector.broadcast(F, wr[r2 + k]), p2);
+                                    p3 = xv.fma(FloatVector.broadcast(F, wr[r3 + k]), p3);
+                                }
+                                FloatVector dx = FloatVector.fromArray(F, dxt, dxb + blk * L);
+                                c0 = p0.fma(dx.mul(dwr[s0 + blk]), c0);
+                                c1 = p1.fma(dx.mul(dwr[s1 + blk]), c1);
+                                c2 = p2.fma(dx.mul(dwr[s2 + blk]), c2);
+                                c3 = p3.fma(dx.mul(dwr[s3 + blk]), c3);
+                            }
                         }
                         c0.intoArray(tile, 0); c1.intoArray(tile, L); c2.intoArray(tile, 2 * L); c3.intoArray(tile, 3 * L);
                         storeTile(tile, Math.min(4, rows - j0), tn, y, yOff + p * L * out + o0 + j0, out);
@@ -325,6 +409,98 @@ public final class MatMul {
                 }
             }
         });
+    }
+
+    /**
+     * Rows [o0, o0 + rows) of a quantized W widened for {@link #tokenLanesQ}, row j's values to {@code wr[j·in ..]}
+     * as the GEMM's exact integers and its scales to {@code dwr[j·nb ..]} (Q8_0, Q4_0, Q6_K: d per 32-block; Q4_K: d
+     * and dmin per super-block), Q4_K's mins to {@code mwr[j·nb ..]}. With vector loads and integer widening, as the
+     * matrix-vector kernels decode the blocks (the GEMM's scalar {@link #unpackQ4K} / {@link #unpackQ6K} made the
+     * widening, not the products, the cost of a few tokens).
+     */
+    private static void widenRows(GgmlType type, MemorySegment seg, long rowBytes, int in, int o0, int rows,
+                                  float[] wr, float[] dwr, float[] mwr) {
+        int nb = in / 32;
+        int per = 32 / L;
+        if (type == GgmlType.Q4_K) {
+            for (int j = 0; j < rows; j++) {
+                for (int sb = 0; sb < in / 256; sb++) {
+                    long p = (o0 + j) * rowBytes + 144L * sb;
+                    dwr[j * nb + 2 * sb] = Float.float16ToFloat(seg.get(I16LE, p));
+                    dwr[j * nb + 2 * sb + 1] = Float.float16ToFloat(seg.get(I16LE, p + 2));
+                    for (int c = 0; c < 4; c++) { // 32 bytes: group 2c in the low nibbles, group 2c + 1 in the high
+                        int smLo = Dequantize.q4kScaleMin(2 * c, seg, p + 4), smHi = Dequantize.q4kScaleMin(2 * c + 1, seg, p + 4);
+                        mwr[j * nb + 8 * sb + 2 * c] = smLo >>> 8;
+                        mwr[j * nb + 8 * sb + 2 * c + 1] = smHi >>> 8;
+                        float scLo = smLo & 0xFF, scHi = smHi & 0xFF;
+                        int wi = j * in + 256 * sb + 64 * c;
+                        for (int h = 0; h < per; h++) {
+                            IntVector v = (IntVector) ByteVector.fromMemorySegment(BY, seg, p + 16 + 32L * c + (long) h * L, LE)
+                                    .convertShape(VectorOperators.B2I, I, 0);
+                            // sc_g · q as float products of small integers: exact
+                            ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).mul(scLo).intoArray(wr, wi + h * L);
+                            ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0)).mul(scHi)
+                                    .intoArray(wr, wi + 32 + h * L);
+                        }
+                    }
+                }
+            }
+            return;
+        }
+        if (type == GgmlType.Q6_K) {
+            int perHalf = 16 / L; // vectors per 16-element sub-block (1 or 2)
+            for (int j = 0; j < rows; j++) {
+                for (int sb = 0; sb < in / 256; sb++) {
+                    long p = (o0 + j) * rowBytes + 210L * sb;
+                    float d = Float.float16ToFloat(seg.get(I16LE, p + 208));
+                    for (int g = 0; g < 8; g++) dwr[j * nb + 8 * sb + g] = d;
+                    for (int h = 0; h < 2; h++) { // as rowsQ6K: the half's four 32-groups from the same ql / qh bytes
+                        long qlp = p + 64L * h, qhp = p + 128 + 32L * h, scp = p + 192 + 8L * h;
+                        int wi = j * in + 256 * sb + 128 * h;
+                        for (int k = 0; k < per; k++) {
+                            IntVector la = (IntVector) ByteVector.fromMemorySegment(BY, seg, qlp + (long) k * L, LE).convertShape(VectorOperators.B2I, I, 0);
+                            IntVector lb = (IntVector) ByteVector.fromMemorySegment(BY, seg, qlp + 32 + (long) k * L, LE).convertShape(VectorOperators.B2I, I, 0);
+                            IntVector hb = (IntVector) ByteVector.fromMemorySegment(BY, seg, qhp + (long) k * L, LE).convertShape(VectorOperators.B2I, I, 0);
+                            int si = k / perHalf;
+                            IntVector w0 = la.and(0xF).or(hb.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+                            IntVector w1 = lb.and(0xF).or(hb.lanewise(VectorOperators.LSHR, 2).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+                            IntVector w2 = la.lanewise(VectorOperators.LSHR, 4).and(0xF).or(hb.lanewise(VectorOperators.LSHR, 4).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+                            IntVector w3 = lb.lanewise(VectorOperators.LSHR, 4).and(0xF).or(hb.lanewise(VectorOperators.LSHR, 6).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+                            // (q − 32)·sc as float products: exact
+                            ((FloatVector) w0.convert(VectorOperators.I2F, 0)).mul((float) seg.get(ValueLayout.JAVA_BYTE, scp + si)).intoArray(wr, wi + k * L);
+                            ((FloatVector) w1.convert(VectorOperators.I2F, 0)).mul((float) seg.get(ValueLayout.JAVA_BYTE, scp + 2 + si)).intoArray(wr, wi + 32 + k * L);
+                            ((FloatVector) w2.convert(VectorOperators.I2F, 0)).mul((float) seg.get(ValueLayout.JAVA_BYTE, scp + 4 + si)).intoArray(wr, wi + 64 + k * L);
+                            ((FloatVector) w3.convert(VectorOperators.I2F, 0)).mul((float) seg.get(ValueLayout.JAVA_BYTE, scp + 6 + si)).intoArray(wr, wi + 96 + k * L);
+                        }
+                    }
+                }
+            }
+            return;
+        }
+        boolean q8 = type == GgmlType.Q8_0;
+        int halves = 16 / L;
+        for (int j = 0; j < rows; j++) {
+            long base = (o0 + j) * rowBytes;
+            for (int blk = 0; blk < nb; blk++) {
+                long p = base + (q8 ? 34L : 18L) * blk;
+                int wi = j * in + 32 * blk;
+                dwr[j * nb + blk] = Float.float16ToFloat(seg.get(I16LE, p));
+                if (q8) {
+                    for (int h = 0; h < per; h++) {
+                        ((FloatVector) ByteVector.fromMemorySegment(BY, seg, p + 2 + (long) h * L, LE)
+                                .convertShape(VectorOperators.B2F, F, 0)).intoArray(wr, wi + h * L);
+                    }
+                } else {
+                    for (int h = 0; h < halves; h++) {
+                        IntVector v = (IntVector) ByteVector.fromMemorySegment(BY, seg, p + 2 + (long) h * L, LE)
+                                .convertShape(VectorOperators.B2I, I, 0);
+                        ((FloatVector) v.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).intoArray(wr, wi + h * L);
+                        ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8).convert(VectorOperators.I2F, 0))
+                                .intoArray(wr, wi + 16 + h * L);
+                    }
+                }
+            }
+        }
     }
 
     /** F32 rows [r0, r1) against T tokens (x rows of {@code in} floats from {@code xo}): y[yo + t·out + r]. */
@@ -1405,38 +1581,54 @@ public final class MatMul {
                     for (int r = 0; r < rows; r++) {
                         if (q4) {
                             int src = r * rb + 144 * sb;
-                            float d = Float.float16ToFloat((short) ((b[src] & 0xFF) | (b[src + 1] << 8)));
-                            float dmin = Float.float16ToFloat((short) ((b[src + 2] & 0xFF) | (b[src + 3] << 8)));
-                            dw[(2 * sb) * MR + r] = d;
-                            dw[(2 * sb + 1) * MR + r] = dmin;
-                            for (int g = 0; g < 8; g++) {
-                                int sm = Dequantize.q4kScaleMin(g, b, src + 4);
-                                dmw[(8 * sb + g) * MR + r] = sm >>> 8;
-                                int sc = sm & 0xFF;
-                                int dst = (kb + 32 * g) * MR + r, qs = src + 16 + 32 * (g / 2), shift = 4 * (g & 1);
-                                for (int i = 0; i < 32; i++) wp[dst + i * MR] = ((b[qs + i] & 0xFF) >>> shift & 0xF) * sc;
-                            }
+                            dw[(2 * sb) * MR + r] = Float.float16ToFloat((short) ((b[src] & 0xFF) | (b[src + 1] << 8)));
+                            dw[(2 * sb + 1) * MR + r] = Float.float16ToFloat((short) ((b[src + 2] & 0xFF) | (b[src + 3] << 8)));
+                            unpackQ4K(b, src, wp, kb * MR + r, MR, dmw, 8 * sb * MR + r, MR);
                         } else {
                             int src = r * rb + 210 * sb;
                             float d = Float.float16ToFloat((short) ((b[src + 208] & 0xFF) | (b[src + 209] << 8)));
                             for (int g = 0; g < 8; g++) dw[(8 * sb + g) * MR + r] = d;
-                            for (int h = 0; h < 2; h++) {
-                                for (int l = 0; l < 32; l++) {
-                                    int ql0 = b[src + 64 * h + l] & 0xFF, ql1 = b[src + 64 * h + 32 + l] & 0xFF;
-                                    int qh = b[src + 128 + 32 * h + l] & 0xFF;
-                                    int sc = 192 + 8 * h + l / 16;
-                                    int dst = (kb + 128 * h + l) * MR + r;
-                                    wp[dst] = (((ql0 & 0xF) | (qh & 3) << 4) - 32) * b[src + sc];
-                                    wp[dst + 32 * MR] = (((ql1 & 0xF) | ((qh >>> 2) & 3) << 4) - 32) * b[src + sc + 2];
-                                    wp[dst + 64 * MR] = (((ql0 >>> 4) | ((qh >>> 4) & 3) << 4) - 32) * b[src + sc + 4];
-                                    wp[dst + 96 * MR] = (((ql1 >>> 4) | ((qh >>> 6) & 3) << 4) - 32) * b[src + sc + 6];
-                                }
-                            }
+                            unpackQ6K(b, src, wp, kb * MR + r, MR);
                         }
                     }
                 }
             }
             default -> throw new AssertionError(type);
+        }
+    }
+
+    /**
+     * The 256 values of the Q4_K super-block at {@code b[src]} as exact integers {@code sc_g · q} (the 4-bit q times
+     * its 32-group's 6-bit scale) to {@code dst[off + i · stride]}, and the groups' 6-bit mins {@code m_g} to
+     * {@code mins[moff + g · mstride]}: what the quantized GEMM and {@link #tokenLanesQ} multiply (d and dmin apply
+     * after the exact sums).
+     */
+    static void unpackQ4K(byte[] b, int src, float[] dst, int off, int stride, float[] mins, int moff, int mstride) {
+        for (int g = 0; g < 8; g++) {
+            int sm = Dequantize.q4kScaleMin(g, b, src + 4);
+            mins[moff + g * mstride] = sm >>> 8;
+            int sc = sm & 0xFF;
+            int o = off + 32 * g * stride, qs = src + 16 + 32 * (g / 2), shift = 4 * (g & 1);
+            for (int i = 0; i < 32; i++) dst[o + i * stride] = ((b[qs + i] & 0xFF) >>> shift & 0xF) * sc;
+        }
+    }
+
+    /**
+     * The 256 values of the Q6_K super-block at {@code b[src]} as exact integers {@code (q − 32) · sc} (sc the signed
+     * scale of the value's 16-sub-block) to {@code dst[off + i · stride]}; d applies after the exact sums.
+     */
+    static void unpackQ6K(byte[] b, int src, float[] dst, int off, int stride) {
+        for (int h = 0; h < 2; h++) {
+            for (int l = 0; l < 32; l++) {
+                int ql0 = b[src + 64 * h + l] & 0xFF, ql1 = b[src + 64 * h + 32 + l] & 0xFF;
+                int qh = b[src + 128 + 32 * h + l] & 0xFF;
+                int sc = src + 192 + 8 * h + l / 16;
+                int o = off + (128 * h + l) * stride;
+                dst[o] = (((ql0 & 0xF) | (qh & 3) << 4) - 32) * b[sc];
+                dst[o + 32 * stride] = (((ql1 & 0xF) | ((qh >>> 2) & 3) << 4) - 32) * b[sc + 2];
+                dst[o + 64 * stride] = (((ql0 >>> 4) | ((qh >>> 4) & 3) << 4) - 32) * b[sc + 4];
+                dst[o + 96 * stride] = (((ql1 >>> 4) | ((qh >>> 6) & 3) << 4) - 32) * b[sc + 6];
+            }
         }
     }
 

@@ -282,20 +282,24 @@ class MatMulTest {
     }
 
     /**
-     * Q8_0 and Q4_0 products of 2 .. {@code TOKEN_LANES_Q_MAX} tokens ({@code MatMul.tokenLanesQ}) give the GEMM's bits,
-     * and so each token its matrix-vector product's.
+     * Quantized products of 2 .. {@code TOKEN_LANES_Q_MAX} tokens ({@code MatMul.fewTokensQ} up to its limit per type,
+     * then {@code MatMul.tokenLanesQ}) give the GEMM's bits, and so each token its matrix-vector product's (K-quant
+     * rows are multiples of 256).
      */
     @Test
     void quantizedTokenLanesEqualTheGemmAndTheMatvecBitForBit() {
         int big = MatMul.TOKEN_LANES_Q_MAX + 3;
-        for (GgmlType type : new GgmlType[]{GgmlType.Q8_0, GgmlType.Q4_0}) {
-            for (int[] shape : new int[][]{{45, 256}, {700, 96}, {403, 512}, {3, 64}}) {
+        for (GgmlType type : new GgmlType[]{GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K}) {
+            boolean kq = type == GgmlType.Q4_K || type == GgmlType.Q6_K;
+            int[][] shapes = kq ? new int[][]{{45, 256}, {700, 512}, {403, 1024}, {3, 256}} : new int[][]{{45, 256}, {700, 96}, {403, 512}, {3, 64}};
+            for (int[] shape : shapes) {
                 Tensor w = randomWeight(type, shape[0], shape[1], shape[0] * 3L + shape[1], 0);
                 int in = w.cols(), out = (int) w.rows();
                 float[] x = randomX(big * in, in * 7L + out);
                 float[] yg = new float[big * out];
                 MatMul.matmul(w, x, 0, big, yg, 0); // the GEMM
-                for (int T : new int[]{2, 3, 5, 16, 17, MatMul.TOKEN_LANES_Q_MAX}) {
+                int few = MatMul.fewTokensQ(type);
+                for (int T : new int[]{2, 3, few, few + 1, 16, 17, MatMul.TOKEN_LANES_Q_MAX}) {
                     float[] y = new float[T * out];
                     MatMul.matmul(w, x, 0, T, y, 0);
                     for (int i = 0; i < y.length; i++) {
