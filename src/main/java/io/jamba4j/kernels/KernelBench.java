@@ -378,4 +378,103 @@ public final class KernelBench {
         return a.add(b).add(c.add(d)).reduceLanes(VectorOperators.ADD);
     }
 
+
+    /**
+     * The F32 matrix × vector taken apart, for want of hardware counters (the development VM has none): each part
+     * differs from the next by one thing, so the differences of their rates over the same bytes, measured in
+     * alternation ({@link #f32PartPass}), say what each thing costs.
+     */
+    public enum F32Part {
+        /** The decode's call: {@link MatMul#matmul} with T = 1 (activation copy, guided chunks, the row kernel). */
+        MATMUL,
+        /** The row kernel ({@code MatMul.rowsF32x4}) over one contiguous part of the rows per thread. */
+        KERNEL,
+        /** The row kernel's loop with the activation held in a register: no activation loads. */
+        X_IN_REGISTER,
+        /** The row kernel's loop summing the weights (no activation, no FMA): its row structure only. */
+        ROW_SUMS,
+        /** A plain read of each part as four streams (its quarters, as the row kernel's), without rows. */
+        READ_FOUR_STREAMS,
+        /** The bandwidth probe's read ({@link #sumSegment}, two streams) over the same parts. */
+        READ
+    }
+
+    /**
+     * One pass of {@code part} over F32 matrix {@code w} with activation {@code x} (64-byte aligned, {@code w.cols()}
+     * floats; {@code xHeap} the same values, for {@link F32Part#MATMUL}) into {@code y}; every part reads each weight
+     * once. Returns the reads' sum, or y[0] (something for a benchmark to consume).
+     */
+    public static float f32PartPass(Tensor w, MemorySegment x, float[] xHeap, float[] y, F32Part part) {
+        if (w.type() != GgmlType.F32) throw new IllegalArgumentException("f32PartPass: " + w.name() + " is " + w.type() + ", not F32");
+        if (part == F32Part.MATMUL) {
+            MatMul.matmul(w, xHeap, 0, 1, y, 0);
+            return y[0];
+        }
+        MemorySegment seg = w.data();
+        long rowBytes = w.rowBytes();
+        int in = w.cols(), rows = Math.toIntExact(w.rows()), parts = Parallel.threads();
+        float[] partial = new float[parts];
+        Parallel.forRange(parts, 1, (s, e) -> {
+            for (int k = s; k < e; k++) {
+                int r0 = (int) ((long) rows * k / parts), r1 = (int) ((long) rows * (k + 1) / parts);
+                switch (part) {
+                    case KERNEL -> MatMul.rowsF32x4(seg, rowBytes, in, x, y, 0, r0, r1);
+                    case X_IN_REGISTER -> rowsWithoutX(seg, rowBytes, in, y, r0, r1, true);
+                    case ROW_SUMS -> rowsWithoutX(seg, rowBytes, in, y, r0, r1, false);
+                    case READ_FOUR_STREAMS -> partial[k] = sumSegment(seg, r0 * rowBytes, ((r1 - r0) * rowBytes) & -4L * F.vectorByteSize(), 4);
+                    case READ -> partial[k] = sumSegment(seg, r0 * rowBytes, ((r1 - r0) * rowBytes) & -2L * F.vectorByteSize(), 2);
+                    default -> throw new AssertionError(part);
+                }
+            }
+        });
+        if (part != F32Part.READ && part != F32Part.READ_FOUR_STREAMS) return y[0];
+        float sum = 0;
+        for (float v : partial) sum += v;
+        return sum;
+    }
+
+    /**
+     * {@code MatMul.rowsF32x4}'s loop (four rows from the quarters of [r0, r1), one accumulator each, the rows left
+     * over one at a time) without the activation: each weight vector FMA'd with a constant vector ({@code fma} true)
+     * or added ({@code fma} false). Columns past the last whole vector are not read (bench shapes have none).
+     */
+    private static void rowsWithoutX(MemorySegment seg, long rowBytes, int in, float[] y, int r0, int r1, boolean fma) {
+        int L = F.length(), upL = in & ~(L - 1);
+        int q = (r1 - r0) / 4;
+        long qb = q * rowBytes;
+        FloatVector xv = FloatVector.broadcast(F, 1.0001f);
+        for (int r = r0; r < r0 + q; r++) {
+            long b0 = r * rowBytes, b1 = b0 + qb, b2 = b1 + qb, b3 = b2 + qb;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            if (fma) {
+                for (int i = 0; i < upL; i += L) {
+                    long p = 4L * i;
+                    a0 = FloatVector.fromMemorySegment(F, seg, b0 + p, ByteOrder.LITTLE_ENDIAN).fma(xv, a0);
+                    a1 = FloatVector.fromMemorySegment(F, seg, b1 + p, ByteOrder.LITTLE_ENDIAN).fma(xv, a1);
+                    a2 = FloatVector.fromMemorySegment(F, seg, b2 + p, ByteOrder.LITTLE_ENDIAN).fma(xv, a2);
+                    a3 = FloatVector.fromMemorySegment(F, seg, b3 + p, ByteOrder.LITTLE_ENDIAN).fma(xv, a3);
+                }
+            } else {
+                for (int i = 0; i < upL; i += L) {
+                    long p = 4L * i;
+                    a0 = a0.add(FloatVector.fromMemorySegment(F, seg, b0 + p, ByteOrder.LITTLE_ENDIAN));
+                    a1 = a1.add(FloatVector.fromMemorySegment(F, seg, b1 + p, ByteOrder.LITTLE_ENDIAN));
+                    a2 = a2.add(FloatVector.fromMemorySegment(F, seg, b2 + p, ByteOrder.LITTLE_ENDIAN));
+                    a3 = a3.add(FloatVector.fromMemorySegment(F, seg, b3 + p, ByteOrder.LITTLE_ENDIAN));
+                }
+            }
+            y[r] = VectorOps.sumLanes(a0);
+            y[r + q] = VectorOps.sumLanes(a1);
+            y[r + 2 * q] = VectorOps.sumLanes(a2);
+            y[r + 3 * q] = VectorOps.sumLanes(a3);
+        }
+        for (int r = r0 + 4 * q; r < r1; r++) { // the rows left over after the quarters, one at a time
+            FloatVector a = FloatVector.zero(F);
+            for (int i = 0; i < upL; i += L) {
+                FloatVector v = FloatVector.fromMemorySegment(F, seg, r * rowBytes + 4L * i, ByteOrder.LITTLE_ENDIAN);
+                a = fma ? v.fma(xv, a) : a.add(v);
+            }
+            y[r] = VectorOps.sumLanes(a);
+        }
+    }
 }

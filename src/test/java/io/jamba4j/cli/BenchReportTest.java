@@ -54,6 +54,14 @@ class BenchReportTest {
         paired.putObject("readBytes").put("score", 36e9);
         paired.putObject("readNanos").put("score", 0.5e9);
         jmh(all, "selectiveScan", "tokens=512", 100, 0, 10e9);
+        ObjectNode parts = (ObjectNode) jmh(all, "matvecTakenApart", "shape=2816x1024", 500, 0, 0).get("secondaryMetrics");
+        // per second of iteration, 12 GB per part: 0.24 s (50 GB/s) for the call ... 0.15 s (80 GB/s) for the read
+        String[] names = {"matmul", "kernel", "xInRegister", "rowSums", "read4", "read"};
+        double[] nanos = {0.24e9, 0.2e9, 0.1875e9, 0.1765e9, 0.16e9, 0.15e9};
+        for (int i = 0; i < names.length; i++) {
+            parts.putObject(names[i] + "Bytes").put("score", 12e9);
+            parts.putObject(names[i] + "Nanos").put("score", nanos[i]);
+        }
         Path json = tmp.resolve("jmh.json");
         OM.writeValue(json.toFile(), all);
         CliTest.Run r = run("bench-report", json.toString(), "--kernels", "--machine", "Test CPU, 2 cores", "--out", tmp.resolve("out").toString());
@@ -68,6 +76,8 @@ class BenchReportTest {
         assertTrue(md.contains("| F32 | 2816 × 1024 | 512 | 300.0 ± 3.0 | 75% | 280.0 | 420.0 | 67% |"), md);
         assertTrue(md.contains("| 1024 × 2048 | 150.0 ± 1.5 | 38% |"), md);
         assertTrue(md.contains("| 512 | 100 | 10.0 ± 0.1 |"), md);
+        // taken apart: each part's GB/s and % of the two-stream read of the same seconds
+        assertTrue(md.contains("| 2816 × 1024 | 50.0 (63%) | 60.0 (75%) | 64.0 (80%) | 68.0 (85%) | 75.0 (94%) | 80.0 |"), md);
     }
 
     /** A run without the probes still gives its rates, and says why the fractions are missing. */

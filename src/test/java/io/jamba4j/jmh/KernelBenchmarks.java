@@ -165,6 +165,80 @@ public class KernelBenchmarks {
         return s.y[0] + sum;
     }
 
+    /** F32 weights for {@link #matvecTakenApart}: copies of one random matrix filling 1 GiB, and the activation. */
+    @State(Scope.Benchmark)
+    public static class F32Weights {
+        @Param({"2816x1024", "1024x2816"})
+        public String shape;
+        Arena arena;
+        Tensor[] w;
+        float[] x, y;
+        MemorySegment xAligned;
+        int next;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            String[] s = shape.split("x");
+            int out = Integer.parseInt(s[0]), in = Integer.parseInt(s[1]);
+            arena = Arena.ofShared();
+            w = KernelBench.rotation(arena, GgmlType.F32, out, in, KernelBench.ROTATION_BYTES);
+            Random r = new Random(1);
+            x = new float[in];
+            for (int i = 0; i < in; i++) x[i] = (float) r.nextGaussian();
+            xAligned = arena.allocate(4L * in, 64);
+            MemorySegment.copy(x, 0, xAligned, java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0, in);
+            y = new float[out];
+        }
+
+        @TearDown(Level.Trial)
+        public void close() {
+            arena.close();
+        }
+    }
+
+    /** Per part of {@link KernelBench.F32Part}: bytes and nanoseconds (rates as in {@link Paired}). */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    public static class Parts {
+        public long matmulBytes, matmulNanos, kernelBytes, kernelNanos, xInRegisterBytes, xInRegisterNanos,
+                rowSumsBytes, rowSumsNanos, read4Bytes, read4Nanos, readBytes, readNanos;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            matmulBytes = matmulNanos = kernelBytes = kernelNanos = xInRegisterBytes = xInRegisterNanos = 0;
+            rowSumsBytes = rowSumsNanos = read4Bytes = read4Nanos = readBytes = readNanos = 0;
+        }
+
+        void add(KernelBench.F32Part part, long bytes, long nanos) {
+            switch (part) {
+                case MATMUL -> { matmulBytes += bytes; matmulNanos += nanos; }
+                case KERNEL -> { kernelBytes += bytes; kernelNanos += nanos; }
+                case X_IN_REGISTER -> { xInRegisterBytes += bytes; xInRegisterNanos += nanos; }
+                case ROW_SUMS -> { rowSumsBytes += bytes; rowSumsNanos += nanos; }
+                case READ_FOUR_STREAMS -> { read4Bytes += bytes; read4Nanos += nanos; }
+                case READ -> { readBytes += bytes; readNanos += nanos; }
+            }
+        }
+    }
+
+    /**
+     * The F32 matrix × vector taken apart ({@link KernelBench.F32Part}): per invocation each part once, in turn, each
+     * on the next copy of the rotation, timed into {@link Parts}. From the decode's call down to a plain read, each
+     * part drops one thing (the call's chunking and activation copy; the activation loads; the FMAs and activation;
+     * the rows, i.e. a reduction and a loop restart every row; two of the four streams), so that the gaps between their rates from the same seconds show what each costs.
+     */
+    @Benchmark
+    public float matvecTakenApart(F32Weights s, Parts p) {
+        float sum = 0;
+        for (KernelBench.F32Part part : KernelBench.F32Part.values()) {
+            Tensor w = s.w[s.next++ % s.w.length];
+            long t0 = System.nanoTime();
+            sum += KernelBench.f32PartPass(w, s.xAligned, s.x, s.y, part);
+            p.add(part, w.byteSize(), System.nanoTime() - t0);
+        }
+        return sum;
+    }
+
     /**
      * A prefill's activations: T tokens. 512 is the prompt of the prefill benchmark (`jamba bench`); at 256 the
      * packing of each 2L-row panel of W (a transposition, done once per panel and call) weighs twice as much.

@@ -51,4 +51,38 @@ class KernelBenchTest {
         }
         assertEquals(2.0 * MatMul.F.length() * 12 * 1000 * Parallel.threads(), KernelBench.fmaPass(1000));
     }
+
+    /**
+     * Every part of the taken-apart F32 matrix × vector reads each weight once: over ones (4099 rows, so that rows are
+     * left over after the quarters), with an activation of ones, each row's result is its length (× the constant of
+     * the part without activation loads) and each read's sum is the number of floats; a non-F32 matrix is refused.
+     */
+    @Test
+    void f32PartsReadEveryWeightOnce() {
+        try (Arena arena = Arena.ofShared()) {
+            int rows = 4099, in = 1024;
+            Tensor w = ones(arena, rows, in);
+            MemorySegment x = arena.allocate(4L * in, 64);
+            float[] xHeap = new float[in];
+            for (int i = 0; i < in; i++) {
+                x.setAtIndex(Tensor.F32_LE, i, 1f);
+                xHeap[i] = 1f;
+            }
+            for (KernelBench.F32Part part : KernelBench.F32Part.values()) {
+                float[] y = new float[rows];
+                float sum = KernelBench.f32PartPass(w, x, xHeap, y, part);
+                switch (part) {
+                    // each thread's part is whole 4 KiB rows, a multiple of 4 vectors: read to its last float
+                    case READ, READ_FOUR_STREAMS -> assertEquals((float) rows * in, sum, part.toString());
+                    default -> {
+                        float want = part == KernelBench.F32Part.X_IN_REGISTER ? in * 1.0001f : in;
+                        for (int r = 0; r < rows; r++) assertEquals(want, y[r], want * 1e-6f, part + " row " + r);
+                    }
+                }
+            }
+            Tensor q = new Tensor("q", io.jamba4j.tensor.GgmlType.Q8_0, new long[]{4, 32}, arena.allocate(4 * 34));
+            var e = assertThrows(IllegalArgumentException.class, () -> KernelBench.f32PartPass(q, x, xHeap, new float[4], KernelBench.F32Part.KERNEL));
+            assertTrue(e.getMessage().contains("q is Q8_0"), e.getMessage());
+        }
+    }
 }
