@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole JMH kernel suite (src/test/java/io/jamba4j/jmh: per weight type matvec, matvec paired with a read,
-# the F32 matrix × vector taken apart (matvecTakenApart), GEMM, GEMM paired with the FMA probe; the training GEMMs, the selective scan, and the machine's probes: memory read
-# bandwidth and fp32 FMA peak, in the same run) and writes OUT/kernels.md (`jamba bench-report --kernels`) with JMH's
+# the F32 matrix × vector taken apart (matvecTakenApart), GEMM, GEMM paired with the FMA probe; the training GEMMs,
+# the selective scan, and the machine's probes: memory read bandwidth and fp32 FMA peak, in the same run) and writes OUT/kernels.md (`jamba bench-report --kernels`) with JMH's
 # raw result in OUT/kernels-jmh.json.
 # Usage: scripts/bench-kernels.sh [--out DIR (default docs/bench)] [extra JMH options, e.g. -p type=F32]
 # Threads: JAMBA4J_THREADS (default: all cores). Takes ~15 minutes for the whole suite.
