@@ -389,6 +389,8 @@ public final class KernelBench {
         MATMUL,
         /** The row kernel ({@code MatMul.rowsF32x4}) over one contiguous part of the rows per thread. */
         KERNEL,
+        /** The row kernel with an FMA per step instead of a multiply and an add (the kernel until 2026-12-04). */
+        KERNEL_WITH_FMA,
         /** The row kernel's loop with the activation held in a register: no activation loads. */
         X_IN_REGISTER,
         /** The row kernel's loop summing the weights (no activation, no FMA): its row structure only. */
@@ -419,8 +421,7 @@ public final class KernelBench {
                 int r0 = (int) ((long) rows * k / parts), r1 = (int) ((long) rows * (k + 1) / parts);
                 switch (part) {
                     case KERNEL -> MatMul.rowsF32x4(seg, rowBytes, in, x, y, 0, r0, r1);
-                    case X_IN_REGISTER -> rowsWithoutX(seg, rowBytes, in, y, r0, r1, true);
-                    case ROW_SUMS -> rowsWithoutX(seg, rowBytes, in, y, r0, r1, false);
+                    case KERNEL_WITH_FMA, X_IN_REGISTER, ROW_SUMS -> rowsVariant(seg, rowBytes, in, x, y, r0, r1, part);
                     case READ_FOUR_STREAMS -> partial[k] = sumSegment(seg, r0 * rowBytes, ((r1 - r0) * rowBytes) & -4L * F.vectorByteSize(), 4);
                     case READ -> partial[k] = sumSegment(seg, r0 * rowBytes, ((r1 - r0) * rowBytes) & -2L * F.vectorByteSize(), 2);
                     default -> throw new AssertionError(part);
@@ -435,24 +436,34 @@ public final class KernelBench {
 
     /**
      * {@code MatMul.rowsF32x4}'s loop (four rows from the quarters of [r0, r1), one accumulator each, the rows left
-     * over one at a time) without the activation: each weight vector FMA'd with a constant vector ({@code fma} true)
-     * or added ({@code fma} false). Columns past the last whole vector are not read (bench shapes have none).
+     * over one at a time) with one thing changed: each step an FMA with the activation ({@code FMA}, the kernel before
+     * 2026-12-04), a multiply by a constant vector and an add ({@code CONSTANT}: no activation loads), or an add of the
+     * weights alone ({@code ADD}). Columns past the last whole vector are not read (bench shapes have none).
      */
-    private static void rowsWithoutX(MemorySegment seg, long rowBytes, int in, float[] y, int r0, int r1, boolean fma) {
+    private static void rowsVariant(MemorySegment seg, long rowBytes, int in, MemorySegment x, float[] y, int r0, int r1, F32Part part) {
         int L = F.length(), upL = in & ~(L - 1);
         int q = (r1 - r0) / 4;
         long qb = q * rowBytes;
-        FloatVector xv = FloatVector.broadcast(F, 1.0001f);
+        FloatVector c = FloatVector.broadcast(F, 1.0001f);
         for (int r = r0; r < r0 + q; r++) {
             long b0 = r * rowBytes, b1 = b0 + qb, b2 = b1 + qb, b3 = b2 + qb;
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-            if (fma) {
+            if (part == F32Part.KERNEL_WITH_FMA) {
                 for (int i = 0; i < upL; i += L) {
                     long p = 4L * i;
+                    FloatVector xv = FloatVector.fromMemorySegment(F, x, p, ByteOrder.LITTLE_ENDIAN);
                     a0 = FloatVector.fromMemorySegment(F, seg, b0 + p, ByteOrder.LITTLE_ENDIAN).fma(xv, a0);
                     a1 = FloatVector.fromMemorySegment(F, seg, b1 + p, ByteOrder.LITTLE_ENDIAN).fma(xv, a1);
                     a2 = FloatVector.fromMemorySegment(F, seg, b2 + p, ByteOrder.LITTLE_ENDIAN).fma(xv, a2);
                     a3 = FloatVector.fromMemorySegment(F, seg, b3 + p, ByteOrder.LITTLE_ENDIAN).fma(xv, a3);
+                }
+            } else if (part == F32Part.X_IN_REGISTER) {
+                for (int i = 0; i < upL; i += L) {
+                    long p = 4L * i;
+                    a0 = a0.add(FloatVector.fromMemorySegment(F, seg, b0 + p, ByteOrder.LITTLE_ENDIAN).mul(c));
+                    a1 = a1.add(FloatVector.fromMemorySegment(F, seg, b1 + p, ByteOrder.LITTLE_ENDIAN).mul(c));
+                    a2 = a2.add(FloatVector.fromMemorySegment(F, seg, b2 + p, ByteOrder.LITTLE_ENDIAN).mul(c));
+                    a3 = a3.add(FloatVector.fromMemorySegment(F, seg, b3 + p, ByteOrder.LITTLE_ENDIAN).mul(c));
                 }
             } else {
                 for (int i = 0; i < upL; i += L) {
@@ -472,7 +483,11 @@ public final class KernelBench {
             FloatVector a = FloatVector.zero(F);
             for (int i = 0; i < upL; i += L) {
                 FloatVector v = FloatVector.fromMemorySegment(F, seg, r * rowBytes + 4L * i, ByteOrder.LITTLE_ENDIAN);
-                a = fma ? v.fma(xv, a) : a.add(v);
+                a = switch (part) {
+                    case KERNEL_WITH_FMA -> v.fma(FloatVector.fromMemorySegment(F, x, 4L * i, ByteOrder.LITTLE_ENDIAN), a);
+                    case X_IN_REGISTER -> a.add(v.mul(c));
+                    default -> a.add(v);
+                };
             }
             y[r] = VectorOps.sumLanes(a);
         }

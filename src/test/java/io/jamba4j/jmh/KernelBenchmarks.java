@@ -200,12 +200,12 @@ public class KernelBenchmarks {
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.OPERATIONS)
     public static class Parts {
-        public long matmulBytes, matmulNanos, kernelBytes, kernelNanos, xInRegisterBytes, xInRegisterNanos,
+        public long matmulBytes, matmulNanos, kernelBytes, kernelNanos, fmaBytes, fmaNanos, xInRegisterBytes, xInRegisterNanos,
                 rowSumsBytes, rowSumsNanos, read4Bytes, read4Nanos, readBytes, readNanos;
 
         @Setup(Level.Iteration)
         public void reset() {
-            matmulBytes = matmulNanos = kernelBytes = kernelNanos = xInRegisterBytes = xInRegisterNanos = 0;
+            matmulBytes = matmulNanos = kernelBytes = kernelNanos = fmaBytes = fmaNanos = xInRegisterBytes = xInRegisterNanos = 0;
             rowSumsBytes = rowSumsNanos = read4Bytes = read4Nanos = readBytes = readNanos = 0;
         }
 
@@ -213,6 +213,7 @@ public class KernelBenchmarks {
             switch (part) {
                 case MATMUL -> { matmulBytes += bytes; matmulNanos += nanos; }
                 case KERNEL -> { kernelBytes += bytes; kernelNanos += nanos; }
+                case KERNEL_WITH_FMA -> { fmaBytes += bytes; fmaNanos += nanos; }
                 case X_IN_REGISTER -> { xInRegisterBytes += bytes; xInRegisterNanos += nanos; }
                 case ROW_SUMS -> { rowSumsBytes += bytes; rowSumsNanos += nanos; }
                 case READ_FOUR_STREAMS -> { read4Bytes += bytes; read4Nanos += nanos; }
@@ -224,8 +225,10 @@ public class KernelBenchmarks {
     /**
      * The F32 matrix × vector taken apart ({@link KernelBench.F32Part}): per invocation each part once, in turn, each
      * on the next copy of the rotation, timed into {@link Parts}. From the decode's call down to a plain read, each
-     * part drops one thing (the call's chunking and activation copy; the activation loads; the FMAs and activation;
-     * the rows, i.e. a reduction and a loop restart every row; two of the four streams), so that the gaps between their rates from the same seconds show what each costs.
+     * part but one drops one thing (the call's chunking and activation copy; the activation loads; the multiplies;
+     * the rows, i.e. a reduction and a loop restart every row; two of the four streams), and one puts back the
+     * kernel's former FMA in place of its multiply and add, so that the gaps between their rates from the same
+     * seconds show what each costs.
      */
     @Benchmark
     public float matvecTakenApart(F32Weights s, Parts p) {
