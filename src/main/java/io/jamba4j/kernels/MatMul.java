@@ -324,13 +324,14 @@ public final class MatMul {
         int nb = in / 32;
         boolean kq = type == GgmlType.Q4_K || type == GgmlType.Q6_K;
         int panels = (T + L - 1) / L;
-        // as tokenLanes' xt; dxt per 32-block; nbt (Q4_K) the 32-groups' −Σ q_x
-        float[] xt = new float[panels * in * L], dxt = new float[panels * nb * L], nbt = new float[kq ? panels * nb * L : 0];
+        // as tokenLanes' xt; dxt per 32-block; nbt (Q4_K's min correction) the 32-groups' −Σ q_x
+        float[] xt = new float[panels * in * L], dxt = new float[panels * nb * L];
+        float[] nbt = new float[type == GgmlType.Q4_K ? panels * nb * L : 0];
         float[] row = new float[in], rowd = new float[Math.max(1, nb)], rown = new float[Math.max(1, nb)];
         for (int t = 0; t < T; t++) {
             if (kq) {
                 MatMulReference.quantizeActivationQ8K(x, xOff + t * in, in, row, 0, rowd, 0, rown, 0);
-                toLanes(rown, nb, t, nbt);
+                if (type == GgmlType.Q4_K) toLanes(rown, nb, t, nbt);
             } else {
                 quantizeActivation(x, xOff + t * in, in, row, 0, rowd, 0);
             }
