@@ -347,7 +347,7 @@ public final class MatMul {
             float[] tile = new float[4 * L]; // as tokenLanes' tile, four rows
             for (int g = g0; g < g1; g++) {
                 int o0 = g * TL_ROWS, rows = Math.min(TL_ROWS, out - o0);
-                widenRows(type, seg, rowBytes, in, o0, rows, wr, dwr, mwr);
+                widenRows(type, seg, rowBytes, in, o0, rows, wr, dwr, mwr, 0);
                 for (int p = 0; p < panels; p++) {
                     int xb = p * in * L, dxb = p * nb * L, tn = Math.min(L, T - p * L);
                     for (int j0 = 0; j0 < rows; j0 += 4) {
@@ -413,14 +413,15 @@ public final class MatMul {
     }
 
     /**
-     * Rows [o0, o0 + rows) of a quantized W widened for {@link #tokenLanesQ}, row j's values to {@code wr[j·in ..]}
-     * as the GEMM's exact integers and its scales to {@code dwr[j·nb ..]} (Q8_0, Q4_0, Q6_K: d per 32-block; Q4_K: d
-     * and dmin per super-block), Q4_K's mins to {@code mwr[j·nb ..]}. With vector loads and integer widening, as the
-     * matrix-vector kernels decode the blocks (the GEMM's scalar {@link #unpackQ4K} / {@link #unpackQ6K} made the
-     * widening, not the products, the cost of a few tokens).
+     * Rows [o0, o0 + rows) of a quantized W widened for {@link #tokenLanesQ} (and, K-quants, for the GEMM's
+     * {@link #packW}), row j's values to {@code wr[j·in ..]} as the GEMM's exact integers and its scales to
+     * {@code dwr[j·nb ..]} (Q8_0, Q4_0, Q6_K: d per 32-block; Q4_K: d and dmin of super-block sb at 2sb, 2sb + 1), Q4_K's
+     * mins to {@code mwr[mOff + j·nb ..]}. With vector loads and integer widening, as the matrix-vector kernels decode
+     * the blocks (scalar decoding, as the GEMM's packing had, made the widening, not the products, the cost of a few
+     * tokens).
      */
     private static void widenRows(GgmlType type, MemorySegment seg, long rowBytes, int in, int o0, int rows,
-                                  float[] wr, float[] dwr, float[] mwr) {
+                                  float[] wr, float[] dwr, float[] mwr, int mOff) {
         int nb = in / 32;
         int per = 32 / L;
         if (type == GgmlType.Q4_K) {
@@ -431,8 +432,8 @@ public final class MatMul {
                     dwr[j * nb + 2 * sb + 1] = Float.float16ToFloat(seg.get(I16LE, p + 2));
                     for (int c = 0; c < 4; c++) { // 32 bytes: group 2c in the low nibbles, group 2c + 1 in the high
                         int smLo = Dequantize.q4kScaleMin(2 * c, seg, p + 4), smHi = Dequantize.q4kScaleMin(2 * c + 1, seg, p + 4);
-                        mwr[j * nb + 8 * sb + 2 * c] = smLo >>> 8;
-                        mwr[j * nb + 8 * sb + 2 * c + 1] = smHi >>> 8;
+                        mwr[mOff + j * nb + 8 * sb + 2 * c] = smLo >>> 8;
+                        mwr[mOff + j * nb + 8 * sb + 2 * c + 1] = smHi >>> 8;
                         float scLo = smLo & 0xFF, scHi = smHi & 0xFF;
                         int wi = j * in + 256 * sb + 64 * c;
                         for (int h = 0; h < per; h++) {
@@ -1503,6 +1504,8 @@ public final class MatMul {
     /** Per thread: rows of W copied out of their segment in bulk before packing. */
     private static final class RawScratch {
         float[] f = new float[0];
+        /** Widened K-quant scales (and Q4_K's mins) of a panel's rows. */
+        float[] s = new float[0];
         short[] h = new short[0];
         byte[] b = new byte[0];
     }
@@ -1530,13 +1533,7 @@ public final class MatMul {
                 if (raw.f.length < rows * in) raw.f = new float[MR * in];
                 float[] f = raw.f;
                 for (int r = 0; r < rows; r++) MemorySegment.copy(seg, F32LE, base + r * rowBytes, f, r * in, in);
-                for (int k0 = 0; k0 < in; k0 += 32) {
-                    int kn = Math.min(32, in - k0);
-                    for (int r = 0; r < rows; r++) {
-                        int src = r * in + k0, dst = k0 * MR + r;
-                        for (int i = 0; i < kn; i++) wp[dst + i * MR] = f[src + i];
-                    }
-                }
+                transposeRows(f, rows, in, wp);
             }
             case F16, BF16 -> {
                 if (raw.h.length < rows * in) raw.h = new short[MR * in];
@@ -1577,27 +1574,19 @@ public final class MatMul {
                 }
             }
             case Q4_K, Q6_K -> {
-                // Q4_K: wp = sc_g · the 4-bit q, dw = d and dmin per super-block (two entries), dmw = m_g per group;
-                // Q6_K: wp = (q − 32)·sc of the element's 16-sub-block, dw = d per group; all exact in float32
-                int rb = (int) rowBytes;
-                if (raw.b.length < rows * rb) raw.b = new byte[MR * rb];
-                byte[] b = raw.b;
-                MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, base, b, 0, rows * rb);
-                boolean q4 = type == GgmlType.Q4_K;
-                for (int sb = 0; sb < in / 256; sb++) {
-                    int kb = 256 * sb;
-                    for (int r = 0; r < rows; r++) {
-                        if (q4) {
-                            int src = r * rb + 144 * sb;
-                            dw[(2 * sb) * MR + r] = Float.float16ToFloat((short) ((b[src] & 0xFF) | (b[src + 1] << 8)));
-                            dw[(2 * sb + 1) * MR + r] = Float.float16ToFloat((short) ((b[src + 2] & 0xFF) | (b[src + 3] << 8)));
-                            unpackQ4K(b, src, wp, kb * MR + r, MR, dmw, 8 * sb * MR + r, MR);
-                        } else {
-                            int src = r * rb + 210 * sb;
-                            float d = Float.float16ToFloat((short) ((b[src + 208] & 0xFF) | (b[src + 209] << 8)));
-                            for (int g = 0; g < 8; g++) dw[(8 * sb + g) * MR + r] = d;
-                            unpackQ6K(b, src, wp, kb * MR + r, MR);
-                        }
+                // Q4_K: wp = sc_g · the 4-bit q, dw = d and dmin per super-block (entries 2sb, 2sb + 1), dmw = m_g per
+                // group; Q6_K: wp = (q − 32)·sc of the element's 16-sub-block, dw = d per group; all exact in float32.
+                // Widened row by row with tokenLanesQ's vector decoding, then transposed as the F32 rows are.
+                int nb = in / 32;
+                if (raw.f.length < rows * in) raw.f = new float[MR * in];
+                if (raw.s.length < 2 * MR * nb) raw.s = new float[2 * MR * nb];
+                float[] f = raw.f, sd = raw.s;
+                widenRows(type, seg, rowBytes, in, o0, rows, f, sd, sd, MR * nb);
+                transposeRows(f, rows, in, wp);
+                for (int r = 0; r < rows; r++) {
+                    for (int g = 0; g < nb; g++) {
+                        dw[g * MR + r] = sd[r * nb + g];
+                        if (type == GgmlType.Q4_K) dmw[g * MR + r] = sd[MR * nb + r * nb + g];
                     }
                 }
             }
@@ -1606,36 +1595,15 @@ public final class MatMul {
     }
 
     /**
-     * The 256 values of the Q4_K super-block at {@code b[src]} as exact integers {@code sc_g · q} (the 4-bit q times
-     * its 32-group's 6-bit scale) to {@code dst[off + i · stride]}, and the groups' 6-bit mins {@code m_g} to
-     * {@code mins[moff + g · mstride]}: what the quantized GEMM and {@link #tokenLanesQ} multiply (d and dmin apply
-     * after the exact sums).
+     * wp[k·MR + r] = f[r·in + k] for the {@code rows} rows of {@code f}: a panel of W transposed for the micro-kernels,
+     * in blocks of 32 values of {@code in} so that the destination block (32 · MR floats) stays in L1.
      */
-    static void unpackQ4K(byte[] b, int src, float[] dst, int off, int stride, float[] mins, int moff, int mstride) {
-        for (int g = 0; g < 8; g++) {
-            int sm = Dequantize.q4kScaleMin(g, b, src + 4);
-            mins[moff + g * mstride] = sm >>> 8;
-            int sc = sm & 0xFF;
-            int o = off + 32 * g * stride, qs = src + 16 + 32 * (g / 2), shift = 4 * (g & 1);
-            for (int i = 0; i < 32; i++) dst[o + i * stride] = ((b[qs + i] & 0xFF) >>> shift & 0xF) * sc;
-        }
-    }
-
-    /**
-     * The 256 values of the Q6_K super-block at {@code b[src]} as exact integers {@code (q − 32) · sc} (sc the signed
-     * scale of the value's 16-sub-block) to {@code dst[off + i · stride]}; d applies after the exact sums.
-     */
-    static void unpackQ6K(byte[] b, int src, float[] dst, int off, int stride) {
-        for (int h = 0; h < 2; h++) {
-            for (int l = 0; l < 32; l++) {
-                int ql0 = b[src + 64 * h + l] & 0xFF, ql1 = b[src + 64 * h + 32 + l] & 0xFF;
-                int qh = b[src + 128 + 32 * h + l] & 0xFF;
-                int sc = src + 192 + 8 * h + l / 16;
-                int o = off + (128 * h + l) * stride;
-                dst[o] = (((ql0 & 0xF) | (qh & 3) << 4) - 32) * b[sc];
-                dst[o + 32 * stride] = (((ql1 & 0xF) | ((qh >>> 2) & 3) << 4) - 32) * b[sc + 2];
-                dst[o + 64 * stride] = (((ql0 >>> 4) | ((qh >>> 4) & 3) << 4) - 32) * b[sc + 4];
-                dst[o + 96 * stride] = (((ql1 >>> 4) | ((qh >>> 6) & 3) << 4) - 32) * b[sc + 6];
+    private static void transposeRows(float[] f, int rows, int in, float[] wp) {
+        for (int k0 = 0; k0 < in; k0 += 32) {
+            int kn = Math.min(32, in - k0);
+            for (int r = 0; r < rows; r++) {
+                int src = r * in + k0, dst = k0 * MR + r;
+                for (int i = 0; i < kn; i++) wp[dst + i * MR] = f[src + i];
             }
         }
     }
