@@ -1517,8 +1517,9 @@ public final class MatMul {
     /**
      * Packs rows [o0, o0+rows) of W into wp[k*MR + r] (zero rows past {@code rows}) and block scales into dw[b*MR + r].
      * The rows are first copied out of the segment in bulk (per-element segment reads pay bounds and alignment checks
-     * that C2 does not hoist across rows), then transposed array to array in blocks of 32 values of {@code in}, so
-     * that the destination block (32 · MR floats) stays in L1.
+     * that C2 does not hoist across rows) — the K-quants widened to floats with vector loads instead ({@link #widenRows})
+     * — then transposed array to array in blocks of 32 values of {@code in}, so that the destination block (32 · MR
+     * floats) stays in L1.
      */
     static void packW(GgmlType type, MemorySegment seg, long rowBytes, int in, int o0, int rows, float[] wp, float[] dw, float[] dmw) {
         if (rows < MR) {
