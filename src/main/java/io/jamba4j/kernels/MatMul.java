@@ -266,36 +266,23 @@ public final class MatMul {
      * widened rows serve enough tokens.
      */
     private static void fewTokensQ(Tensor w, float[] x, int xOff, int T, float[] y, int yOff) {
-        GgmlType type = w.type();
         int in = w.cols();
         int out = Math.toIntExact(w.rows());
-        int nb = in / 32;
-        boolean kq = type == GgmlType.Q4_K || type == GgmlType.Q6_K;
-        float[][] q = new float[T][in], dx = new float[T][Math.max(1, nb)];
-        int[][] nbs = new int[T][Math.max(1, nb)];
-        float[] negSums = new float[Math.max(1, nb)];
-        for (int t = 0; t < T; t++) { // as the matrix-vector product prepares its activation
-            if (kq) {
-                MatMulReference.quantizeActivationQ8K(x, xOff + t * in, in, q[t], 0, dx[t], 0, negSums, 0);
-                for (int b = 0; b < nb; b++) nbs[t][b] = (int) negSums[b];
-            } else {
-                quantizeActivation(x, xOff + t * in, in, q[t], 0, dx[t], 0);
-            }
+        MatVec[] tokens = new MatVec[T];
+        for (int t = 0; t < T; t++) { // each token as its own matrix-vector product: the same prepared activation
+            MatVec m = new MatVec();
+            m.w = w;
+            m.x = x;
+            m.xOff = xOff + t * in;
+            m.T = 1;
+            m.y = y;
+            m.yOff = yOff + t * out;
+            m.prepareActivation();
+            tokens[t] = m;
         }
-        MemorySegment seg = w.data();
-        long rowBytes = w.rowBytes();
-        overRows(rowBytes, out, 4, (u0, u1) -> {
+        overRows(w.rowBytes(), out, 4, (u0, u1) -> {
             int r0 = 4 * u0, r1 = Math.min(out, 4 * u1);
-            for (int t = 0; t < T; t++) {
-                int yo = yOff + t * out;
-                switch (type) {
-                    case Q8_0 -> rowsQ8(seg, rowBytes, in, q[t], dx[t], y, yo, r0, r1);
-                    case Q4_0 -> rowsQ4(seg, rowBytes, in, q[t], dx[t], y, yo, r0, r1);
-                    case Q4_K -> rowsQ4K(seg, rowBytes, in, q[t], dx[t], nbs[t], y, yo, r0, r1);
-                    case Q6_K -> rowsQ6K(seg, rowBytes, in, q[t], dx[t], y, yo, r0, r1);
-                    default -> throw new AssertionError(type);
-                }
-            }
+            for (MatVec m : tokens) m.rows(r0, r1);
         });
     }
 
@@ -322,16 +309,17 @@ public final class MatMul {
         int in = w.cols();
         int out = Math.toIntExact(w.rows());
         int nb = in / 32;
-        boolean kq = type == GgmlType.Q4_K || type == GgmlType.Q6_K;
+        boolean kq = type == GgmlType.Q4_K || type == GgmlType.Q6_K, q4k = type == GgmlType.Q4_K;
+        int span = q4k ? 128 : 32;
         int panels = (T + L - 1) / L;
         // as tokenLanes' xt; dxt per 32-block; nbt (Q4_K's min correction) the 32-groups' −Σ q_x
         float[] xt = new float[panels * in * L], dxt = new float[panels * nb * L];
-        float[] nbt = new float[type == GgmlType.Q4_K ? panels * nb * L : 0];
+        float[] nbt = new float[q4k ? panels * nb * L : 0];
         float[] row = new float[in], rowd = new float[Math.max(1, nb)], rown = new float[Math.max(1, nb)];
         for (int t = 0; t < T; t++) {
             if (kq) {
                 MatMulReference.quantizeActivationQ8K(x, xOff + t * in, in, row, 0, rowd, 0, rown, 0);
-                if (type == GgmlType.Q4_K) toLanes(rown, nb, t, nbt);
+                if (q4k) toLanes(rown, nb, t, nbt);
             } else {
                 quantizeActivation(x, xOff + t * in, in, row, 0, rowd, 0);
             }
@@ -357,24 +345,26 @@ public final class MatMul {
                         int r0 = j0 * in, r1 = j1 * in, r2 = j2 * in, r3 = j3 * in;
                         int s0 = j0 * nb, s1 = j1 * nb, s2 = j2 * nb, s3 = j3 * nb;
                         FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
-                        if (type == GgmlType.Q4_K) {
-                            for (int sb = 0; sb < nb / 8; sb++) {
-                                FloatVector dx = FloatVector.fromArray(F, dxt, dxb + 8 * sb * L); // the same for its 8 groups
-                                for (int half = 0; half < 2; half++) {
-                                    FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
-                                    for (int k = 256 * sb + 128 * half, kEnd = k + 128; k < kEnd; k++) {
-                                        FloatVector xv = FloatVector.fromArray(F, xt, xb + k * L);
-                                        p0 = xv.fma(FloatVector.broadcast(F, wr[r0 + k]), p0);
-                                        p1 = xv.fma(FloatVector.broadcast(F, wr[r1 + k]), p1);
-                                        p2 = xv.fma(FloatVector.broadcast(F, wr[r2 + k]), p2);
-                                        p3 = xv.fma(FloatVector.broadcast(F, wr[r3 + k]), p3);
-                                    }
-                                    c0 = p0.fma(dx.mul(dwr[s0 + 2 * sb]), c0);
-                                    c1 = p1.fma(dx.mul(dwr[s1 + 2 * sb]), c1);
-                                    c2 = p2.fma(dx.mul(dwr[s2 + 2 * sb]), c2);
-                                    c3 = p3.fma(dx.mul(dwr[s3 + 2 * sb]), c3);
-                                }
-                                FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
+                        // per span of `span` values (a 32-block; Q4_K: a half super-block) the exact sums, then each
+                        // scaled by its d·d_x (the span's first 32-group's d_x: a super-block's groups share it)
+                        for (int sp = 0; sp < in / span; sp++) {
+                            FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
+                            for (int k = sp * span, kEnd = k + span; k < kEnd; k++) {
+                                FloatVector xv = FloatVector.fromArray(F, xt, xb + k * L);
+                                p0 = xv.fma(FloatVector.broadcast(F, wr[r0 + k]), p0);
+                                p1 = xv.fma(FloatVector.broadcast(F, wr[r1 + k]), p1);
+                                p2 = xv.fma(FloatVector.broadcast(F, wr[r2 + k]), p2);
+                                p3 = xv.fma(FloatVector.broadcast(F, wr[r3 + k]), p3);
+                            }
+                            FloatVector dx = FloatVector.fromArray(F, dxt, dxb + sp * (span / 32) * L);
+                            int si = q4k ? sp & ~1 : sp; // Q4_K: d of super-block sp / 2 at 2·(sp / 2)
+                            c0 = p0.fma(dx.mul(dwr[s0 + si]), c0);
+                            c1 = p1.fma(dx.mul(dwr[s1 + si]), c1);
+                            c2 = p2.fma(dx.mul(dwr[s2 + si]), c2);
+                            c3 = p3.fma(dx.mul(dwr[s3 + si]), c3);
+                            if (q4k && (sp & 1) == 1) { // the super-block's min correction, scaled by dmin·d_x
+                                int sb = sp / 2;
+                                p0 = FloatVector.zero(F); p1 = p0; p2 = p0; p3 = p0;
                                 for (int gr = 8 * sb, gEnd = gr + 8; gr < gEnd; gr++) {
                                     FloatVector nv = FloatVector.fromArray(F, nbt, dxb + gr * L);
                                     p0 = nv.fma(FloatVector.broadcast(F, mwr[s0 + gr]), p0);
@@ -386,22 +376,6 @@ public final class MatMul {
                                 c1 = p1.fma(dx.mul(dwr[s1 + 2 * sb + 1]), c1);
                                 c2 = p2.fma(dx.mul(dwr[s2 + 2 * sb + 1]), c2);
                                 c3 = p3.fma(dx.mul(dwr[s3 + 2 * sb + 1]), c3);
-                            }
-                        } else {
-                            for (int blk = 0; blk < nb; blk++) {
-                                FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
-                                for (int k = blk * 32, kEnd = k + 32; k < kEnd; k++) {
-                                    FloatVector xv = FloatVector.fromArray(F, xt, xb + k * L);
-                                    p0 = xv.fma(FloatVector.broadcast(F, wr[r0 + k]), p0);
-                                    p1 = xv.fma(FloatVector.broadcast(F, wr[r1 + k]), p1);
-                                    p2 = xv.fma(FloatVector.broadcast(F, wr[r2 + k]), p2);
-                                    p3 = xv.fma(FloatVector.broadcast(F, wr[r3 + k]), p3);
-                                }
-                                FloatVector dx = FloatVector.fromArray(F, dxt, dxb + blk * L);
-                                c0 = p0.fma(dx.mul(dwr[s0 + blk]), c0);
-                                c1 = p1.fma(dx.mul(dwr[s1 + blk]), c1);
-                                c2 = p2.fma(dx.mul(dwr[s2 + blk]), c2);
-                                c3 = p3.fma(dx.mul(dwr[s3 + blk]), c3);
                             }
                         }
                         c0.intoArray(tile, 0); c1.intoArray(tile, L); c2.intoArray(tile, 2 * L); c3.intoArray(tile, 3 * L);
@@ -1584,11 +1558,11 @@ public final class MatMul {
                 float[] f = raw.f, sd = raw.s;
                 widenRows(type, seg, rowBytes, in, o0, rows, f, sd, sd, MR * nb);
                 transposeRows(f, rows, in, wp);
+                boolean q4k = type == GgmlType.Q4_K;
+                int scales = q4k ? 2 * (in / 256) : nb; // Q4_K: d and dmin per super-block; Q6_K: d per group
                 for (int r = 0; r < rows; r++) {
-                    for (int g = 0; g < nb; g++) {
-                        dw[g * MR + r] = sd[r * nb + g];
-                        if (type == GgmlType.Q4_K) dmw[g * MR + r] = sd[MR * nb + r * nb + g];
-                    }
+                    for (int g = 0; g < scales; g++) dw[g * MR + r] = sd[r * nb + g];
+                    if (q4k) for (int g = 0; g < nb; g++) dmw[g * MR + r] = sd[MR * nb + r * nb + g];
                 }
             }
             default -> throw new AssertionError(type);
