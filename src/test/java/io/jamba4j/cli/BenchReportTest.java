@@ -32,36 +32,33 @@ class BenchReportTest {
         return n;
     }
 
+    /** Adds JMH auxiliary counters to an entry's secondary metrics: names and scores, alternating. */
+    private static void counters(ObjectNode entry, Object... nameScore) {
+        ObjectNode sec = (ObjectNode) entry.get("secondaryMetrics");
+        for (int i = 0; i < nameScore.length; i += 2) sec.putObject((String) nameScore[i]).put("score", (Double) nameScore[i + 1]);
+    }
+
     /** Every rate is set against the probes of the same run: the faster read pattern and the FMA peak. */
     @Test
     void kernelsReportSetsEveryRateAgainstTheSameRunsProbes(@TempDir Path tmp) throws Exception {
         ArrayNode all = OM.createArrayNode();
         jmh(all, "gemm", "shape=2816x1024,tokens=512,type=F32", 200, 0, 300e9);
-        ObjectNode pairedFlops = (ObjectNode) jmh(all, "gemmVsPeak", "shape=2816x1024,tokens=512,type=F32", 100, 0, 0).get("secondaryMetrics");
-        pairedFlops.putObject("gemmFlops").put("score", 140e9);
-        pairedFlops.putObject("gemmNanos").put("score", 0.5e9);
-        pairedFlops.putObject("peakFlops").put("score", 210e9);
-        pairedFlops.putObject("peakNanos").put("score", 0.5e9);
+        counters(jmh(all, "gemmVsPeak", "shape=2816x1024,tokens=512,type=F32", 100, 0, 0),
+                "gemmFlops", 140e9, "gemmNanos", 0.5e9, "peakFlops", 210e9, "peakNanos", 0.5e9);
         jmh(all, "gradWeight", "shape=1024x2048", 30, 0, 150e9);
         jmh(all, "matvec", "shape=2816x1024,type=F32", 6000, 60e9, 30e9);
         jmh(all, "probeBandwidth", "streams=2", 70, 75e9, 0);
         jmh(all, "probeBandwidth", "streams=4", 70, 80e9, 0);
         jmh(all, "probeFmaPeak", "", 140, 0, 400e9);
-        ObjectNode paired = (ObjectNode) jmh(all, "matvecVsRead", "shape=2816x1024,type=F32", 3000, 0, 0).get("secondaryMetrics");
         // per second of iteration: 0.4 s in products over 24 GB, 0.5 s in reads over 36 GB: 60 and 72 GB/s
-        paired.putObject("matvecBytes").put("score", 24e9);
-        paired.putObject("matvecNanos").put("score", 0.4e9);
-        paired.putObject("readBytes").put("score", 36e9);
-        paired.putObject("readNanos").put("score", 0.5e9);
+        counters(jmh(all, "matvecVsRead", "shape=2816x1024,type=F32", 3000, 0, 0),
+                "matvecBytes", 24e9, "matvecNanos", 0.4e9, "readBytes", 36e9, "readNanos", 0.5e9);
         jmh(all, "selectiveScan", "tokens=512", 100, 0, 10e9);
-        ObjectNode parts = (ObjectNode) jmh(all, "matvecTakenApart", "shape=2816x1024", 500, 0, 0).get("secondaryMetrics");
         // per second of iteration, 12 GB per part: 0.24 s (50 GB/s) for the call ... 0.15 s (80 GB/s) for the read
+        ObjectNode parts = jmh(all, "matvecTakenApart", "shape=2816x1024", 500, 0, 0);
         String[] names = {"matmul", "kernel", "fma", "xInRegister", "rowSums", "read4", "read"};
         double[] nanos = {0.24e9, 0.2e9, 0.3e9, 0.1875e9, 0.1765e9, 0.16e9, 0.15e9};
-        for (int i = 0; i < names.length; i++) {
-            parts.putObject(names[i] + "Bytes").put("score", 12e9);
-            parts.putObject(names[i] + "Nanos").put("score", nanos[i]);
-        }
+        for (int i = 0; i < names.length; i++) counters(parts, names[i] + "Bytes", 12e9, names[i] + "Nanos", nanos[i]);
         Path json = tmp.resolve("jmh.json");
         OM.writeValue(json.toFile(), all);
         CliTest.Run r = run("bench-report", json.toString(), "--kernels", "--machine", "Test CPU, 2 cores", "--out", tmp.resolve("out").toString());

@@ -165,34 +165,26 @@ public class KernelBenchmarks {
         return s.y[0] + sum;
     }
 
-    /** F32 weights for {@link #matvecTakenApart}: copies of one random matrix filling 1 GiB, and the activation. */
+    /** F32 weights for {@link #matvecTakenApart}: {@link Weights} in F32, and the activation on a 64-byte boundary. */
     @State(Scope.Benchmark)
     public static class F32Weights {
         @Param({"2816x1024", "1024x2816"})
         public String shape;
-        Arena arena;
-        Tensor[] w;
-        float[] x, y;
+        final Weights base = new Weights();
         MemorySegment xAligned;
-        int next;
 
         @Setup(Level.Trial)
         public void setup() {
-            String[] s = shape.split("x");
-            int out = Integer.parseInt(s[0]), in = Integer.parseInt(s[1]);
-            arena = Arena.ofShared();
-            w = KernelBench.rotation(arena, GgmlType.F32, out, in, KernelBench.ROTATION_BYTES);
-            Random r = new Random(1);
-            x = new float[in];
-            for (int i = 0; i < in; i++) x[i] = (float) r.nextGaussian();
-            xAligned = arena.allocate(4L * in, 64);
-            MemorySegment.copy(x, 0, xAligned, java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0, in);
-            y = new float[out];
+            base.type = "F32";
+            base.shape = shape;
+            base.setup();
+            xAligned = base.arena.allocate(4L * base.in, 64);
+            MemorySegment.copy(base.x, 0, xAligned, java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0, base.in);
         }
 
         @TearDown(Level.Trial)
         public void close() {
-            arena.close();
+            base.close();
         }
     }
 
@@ -233,10 +225,11 @@ public class KernelBenchmarks {
     @Benchmark
     public float matvecTakenApart(F32Weights s, Parts p) {
         float sum = 0;
+        Weights b = s.base;
         for (KernelBench.F32Part part : KernelBench.F32Part.values()) {
-            Tensor w = s.w[s.next++ % s.w.length];
+            Tensor w = b.w[b.next++ % b.w.length];
             long t0 = System.nanoTime();
-            sum += KernelBench.f32PartPass(w, s.xAligned, s.x, s.y, part);
+            sum += KernelBench.f32PartPass(w, s.xAligned, b.x, b.y, part);
             p.add(part, w.byteSize(), System.nanoTime() - t0);
         }
         return sum;
