@@ -3,9 +3,9 @@
 #   1. builds bench-small (configs/bench-small.json, random weights, `jamba init --seed 42`) as GGUF in F32, then
 #      converts it to each quantized type (default F32,Q8_0,Q4_0,Q4_K,Q6_K: the formats; fewer with --types)
 #   2. for each file: llama.cpp (scripts/reference/llamacpp-bench.mjs, node-llama-cpp), mapped (its default) and with
-#      --no-mmap, and `jamba bench --probe` (weights as `jamba` loads them by default) with the same threads, prompt
+#      --no-mmap, and `jamba bench --probe --profile` (weights as `jamba` loads them by default) with the same threads, prompt
 #      length, decode length and repetitions; the probe measures the fp32 FMA peak and the memory read bandwidth in
-#      the same run
+#      the same run, `--profile` where the decode's time goes (per part of the model, in and out of matrix products)
 #   3. `jamba bench-report` writes OUT/README.md (table) and OUT/prefill.png, OUT/decode.png; raw JSON lines in
 #      OUT/results.jsonl
 # Usage: scripts/bench-vs-llamacpp.sh [--types F32,Q8_0,Q4_0,Q4_K,Q6_K] [--threads 2] [--prompt 512] [--gen 64] [--reps 3]
@@ -56,7 +56,7 @@ for t in "${tlist[@]}"; do
         tail -1 "$results" >&2
     done
     echo "bench: $t jamba4j" >&2
-    ./jamba bench --model "$f" --prompt "$prompt" --gen "$gen" --threads "$threads" --reps "$reps" --probe --no-simd-check >> "$results"
+    ./jamba bench --model "$f" --prompt "$prompt" --gen "$gen" --threads "$threads" --reps "$reps" --probe --profile --no-simd-check >> "$results"
     tail -1 "$results" >&2
 done
 ./jamba bench-report "$results" --out "$out" --title bench-small

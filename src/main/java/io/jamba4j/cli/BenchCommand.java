@@ -8,6 +8,7 @@ import io.jamba4j.generate.Sampler;
 import io.jamba4j.generate.Session;
 import io.jamba4j.kernels.MatMul;
 import io.jamba4j.kernels.Parallel;
+import io.jamba4j.model.StepProfile;
 import io.jamba4j.tensor.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -43,6 +44,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--fill", defaultValue = "0", description = {"Decode at a long context without paying for its prefill: marks N",
             "positions as cached (zero K/V rows) before the prompt, so prefill and decode attend over N more keys (default: 0)."})
     int fill;
+    @Option(names = "--profile", description = {"Also time the decode's parts (embedding, norms and residuals, attention, Mamba,",
+            "MLP, MoE, head) and their matrix products, over the repetitions after the first (StepProfile): adds",
+            "decode_profile to the JSON line."})
+    boolean profile;
     @Mixin
     KvTypeOption kv;
 
@@ -82,6 +87,11 @@ final class BenchCommand implements Callable<Integer> {
             double[] callsPerTok = new double[reps], inCalls = new double[reps], waiting = new double[reps];
             List<Tensor> stepWeights = stepWeights(j);
             long rss = -1;
+            // the first repetition also compiles the decode path: left out of the medians and the profile when there
+            // are others
+            int from = reps > 1 ? 1 : 0;
+            StepProfile stepProfile = new StepProfile();
+            long profiledNanos = 0;
             for (int r = 0; r < reps; r++) {
                 s.reset();
                 if (fill > 0) s.cache().skipPositions(fill);
@@ -89,9 +99,13 @@ final class BenchCommand implements Callable<Integer> {
                 float[] logits = s.evaluate(ids);
                 int tok = Sampler.argmax(logits, 0, v);
                 Parallel.Stats p0 = Parallel.stats();
+                boolean profiled = profile && r >= from;
+                if (profiled) s.profile(stepProfile);
                 long b = System.nanoTime();
                 for (int k = 0; k < gen; k++) tok = Sampler.argmax(s.step(tok), 0, v);
                 long c = System.nanoTime();
+                s.profile(null);
+                if (profiled) profiledNanos += c - b;
                 Parallel.Stats ps = Parallel.stats().minus(p0);
                 callsPerTok[r] = ps.calls() / (double) gen;
                 inCalls[r] = ps.nanosInCalls() / (double) (c - b);
@@ -141,8 +155,6 @@ final class BenchCommand implements Callable<Integer> {
             for (Tensor t : stepWeights) stepBytes += t.byteSize();
             if (!cfg.tieWordEmbeddings) stepBytes += j.model().embedTokens().rowBytes();
             stepBytes += cfg.kvCacheBytes(fill + prompt + gen, kv.type.bytes()) + 2 * cfg.mambaStateBytes();
-            // the first repetition also compiles the decode path: left out of the medians below when there are others
-            int from = reps > 1 ? 1 : 0;
             double flopsTok = io.jamba4j.model.Flops.forwardPerToken(cfg, prompt);
             o.put("decode_bytes_per_token", stepBytes);
             o.put("decode_gb_s", Math.round(bestDec * stepBytes / 1e7) / 100.0);
@@ -151,6 +163,7 @@ final class BenchCommand implements Callable<Integer> {
             o.put("decode_share_waiting_for_threads", Math.round(medianOf(waiting, from) * 1000) / 1000.0);
             o.put("prefill_gflop_per_token", Math.round(flopsTok / 1e4) / 1e5);
             o.put("prefill_gflop_s", Math.round(bestPre * flopsTok / 1e8) / 10.0);
+            if (profile) o.set("decode_profile", profileJson(o, stepProfile, profiledNanos, (long) gen * (reps - from)));
             if (probe) {
                 double peak = io.jamba4j.kernels.KernelBench.fmaPeak();
                 double[] fractions = new double[reps], ofRead = new double[reps];
@@ -202,6 +215,29 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         return out;
+    }
+
+    /**
+     * The decode's profile as JSON: per part, milliseconds per token, share of the decode's wall time, and of its
+     * time the matrix products' milliseconds per token and GB/s of weights; then what lies outside the parts (the
+     * sampling between steps and the loop), so that the shares add up to 1.
+     */
+    static ObjectNode profileJson(ObjectNode parent, StepProfile p, long wallNanos, long tokens) {
+        ObjectNode o = parent.objectNode();
+        long inParts = 0;
+        for (var e : p.totals().entrySet()) {
+            StepProfile.Totals t = e.getValue();
+            inParts += t.nanos();
+            ObjectNode part = o.putObject(e.getKey().name().toLowerCase(java.util.Locale.ROOT));
+            part.put("ms_per_token", Math.round(t.nanos() / 1e3 / tokens) / 1e3);
+            part.put("share", Math.round(t.share(wallNanos) * 1000) / 1000.0);
+            part.put("products_ms_per_token", Math.round(t.productNanos() / 1e3 / tokens) / 1e3);
+            part.put("products_gb_s", Math.round(t.productGBs() * 10) / 10.0);
+        }
+        ObjectNode rest = o.putObject("outside_parts");
+        rest.put("ms_per_token", Math.round((wallNanos - inParts) / 1e3 / tokens) / 1e3);
+        rest.put("share", Math.round(1000.0 * (wallNanos - inParts) / wallNanos) / 1000.0);
+        return o;
     }
 
     /** Median of {@code v[from..]}. */

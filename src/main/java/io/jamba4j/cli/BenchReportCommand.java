@@ -138,12 +138,61 @@ final class BenchReportCommand implements Callable<Integer> {
             md.append("jamba4j's decode in parallel calls (`Parallel.stats`; the rest is the serial work between them; waiting: ")
                     .append("the calling thread, its chunks done, waiting for the others'): ").append(calls).append(".\n\n");
         }
+        profileTable(md, rows);
         md.append("![prefill](prefill.png)\n![decode](decode.png)\n");
         Files.writeString(out.resolve("README.md"), md);
         chart(rows, "prefill_tok_s", "prefill tokens/s (prompt " + (any == null ? "?" : any.path("prompt").asInt()) + ")", out.resolve("prefill.png"));
         chart(rows, "decode_tok_s", "decode tokens/s", out.resolve("decode.png"));
         System.out.println("wrote " + out.resolve("README.md") + ", prefill.png, decode.png");
         return 0;
+    }
+
+    /** The parts of a decode step in the profile table: the JSON keys of `bench --profile` and the column names. */
+    private static final String[][] PROFILE_PARTS = {{"mamba", "Mamba"}, {"moe", "MoE"}, {"mlp", "MLP"},
+            {"attention", "attention"}, {"head", "head"}};
+
+    /**
+     * Where each row's decode time went (`jamba bench --profile`): per part, milliseconds per token, share of the
+     * decode's time and of it the share in matrix products; the matrix products of all parts together, with their
+     * GB/s of weights. Nothing when no row has a profile.
+     */
+    private static void profileTable(StringBuilder md, List<Row> rows) {
+        List<Row> profiled = rows.stream().filter(r -> r.jamba != null && r.jamba.has("decode_profile")).toList();
+        if (profiled.isEmpty()) return;
+        md.append("Where jamba4j's decode time goes (`jamba bench --profile`, `model/StepProfile`: the repetitions after the first; ")
+                .append("per part, milliseconds per token, share of the decode's time, and of the part's time the share in matrix ")
+                .append("products; the rest of a part is its element-wise work, e.g. Mamba's convolution and selective scan, ")
+                .append("attention over the cache, the routing):\n\n| weights |");
+        for (String[] part : PROFILE_PARTS) md.append(' ').append(part[1]).append(" |");
+        md.append(" norms, residuals, embedding | outside the parts (sampling) | all matrix products: share, GB/s |\n|---|");
+        md.append("---:|".repeat(PROFILE_PARTS.length + 3)).append('\n');
+        for (Row r : profiled) {
+            JsonNode p = r.jamba.get("decode_profile");
+            md.append("| ").append(r.type).append(" |");
+            double productMs = 0, productGB = 0, total = 0;
+            for (var e : p.properties()) total += e.getValue().path("ms_per_token").asDouble();
+            for (var e : p.properties()) {
+                JsonNode part = e.getValue();
+                double pm = part.path("products_ms_per_token").asDouble();
+                productMs += pm;
+                productGB += pm * part.path("products_gb_s").asDouble(); // ms × GB/s = MB per token
+            }
+            for (String[] name : PROFILE_PARTS) {
+                JsonNode part = p.path(name[0]);
+                double ms = part.path("ms_per_token").asDouble();
+                md.append(String.format(Locale.ROOT, " %.2f ms, %.0f%% (products %.0f%%) |", ms, 100 * part.path("share").asDouble(),
+                        ms > 0 ? 100 * part.path("products_ms_per_token").asDouble() / ms : 0));
+            }
+            double glue = 0, glueShare = 0;
+            for (String k : new String[]{"norms_and_residuals", "embedding"}) {
+                glue += p.path(k).path("ms_per_token").asDouble();
+                glueShare += p.path(k).path("share").asDouble();
+            }
+            md.append(String.format(Locale.ROOT, " %.2f ms, %.1f%% | %.2f ms, %.1f%% | %.1f%%, %.1f GB/s |%n", glue, 100 * glueShare,
+                    p.path("outside_parts").path("ms_per_token").asDouble(), 100 * p.path("outside_parts").path("share").asDouble(),
+                    total > 0 ? 100 * productMs / total : 0, productMs > 0 ? productGB / productMs : 0));
+        }
+        md.append('\n');
     }
 
     private static String typeOf(String model) {

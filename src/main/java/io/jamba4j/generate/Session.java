@@ -4,6 +4,7 @@ import io.jamba4j.model.Cache;
 import io.jamba4j.model.JambaModel;
 import io.jamba4j.model.KvType;
 import io.jamba4j.model.ModelException;
+import io.jamba4j.model.StepProfile;
 import io.jamba4j.model.Workspace;
 import io.jamba4j.tokenizer.StreamingDecoder;
 import io.jamba4j.tokenizer.Tokenizer;
@@ -41,6 +42,9 @@ public final class Session {
     public int position() { return cache.position(); }
     public int contextSize() { return cache.capacity(); }
     public Cache cache() { return cache; }
+
+    /** Times the parts of every forward pass from now on into {@code profile} (null: stops timing). */
+    public void profile(StepProfile profile) { ws.profile(profile); }
 
     /** Forgets the sequence. */
     public void reset() { cache.reset(); }

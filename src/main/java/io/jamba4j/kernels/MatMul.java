@@ -72,6 +72,43 @@ public final class MatMul {
      */
     public static void matmul(Tensor w, float[] x, int xOff, int T, float[] y, int yOff) {
         check(w, x, xOff, T, y, yOff);
+        ProductClock clock = CLOCK.get();
+        long t0 = clock.depth++ == 0 ? System.nanoTime() : 0;
+        try {
+            product(w, x, xOff, T, y, yOff);
+        } finally {
+            if (--clock.depth == 0) clock.add(System.nanoTime() - t0, w.byteSize());
+        }
+    }
+
+    /** The calling thread's time in matrix products and the weight bytes they took, outermost calls only. */
+    private static final class ProductClock {
+        long nanos, bytes;
+        int depth;
+
+        void add(long ns, long weightBytes) {
+            nanos += ns;
+            bytes += weightBytes;
+        }
+    }
+
+    private static final ThreadLocal<ProductClock> CLOCK = ThreadLocal.withInitial(ProductClock::new);
+
+    /**
+     * Nanoseconds the calling thread has spent in {@link #matmul} and {@link Batch#run} (outermost calls: a product
+     * that runs others counts once), since it started. Two readings around a stretch of work give its time in matrix
+     * products ({@code model.StepProfile}); always kept (two clock reads per product).
+     */
+    public static long productNanos() {
+        return CLOCK.get().nanos;
+    }
+
+    /** Weight bytes of the calling thread's products counted by {@link #productNanos} (each matrix once per product). */
+    public static long productBytes() {
+        return CLOCK.get().bytes;
+    }
+
+    private static void product(Tensor w, float[] x, int xOff, int T, float[] y, int yOff) {
         int in = w.cols();
         int out = Math.toIntExact(w.rows());
         if (T == 0 || out == 0) return;
@@ -609,6 +646,9 @@ public final class MatMul {
 
         /** Runs the products added since the last run and empties the batch. */
         public void run() {
+            ProductClock clock = CLOCK.get();
+            long t0 = clock.depth++ == 0 ? System.nanoTime() : 0, bytes = 0;
+            for (int j = 0; j < count; j++) bytes += parts[j].w.byteSize();
             try {
                 if (!VECTOR || !allSingle) {
                     for (int j = 0; j < count; j++) {
@@ -621,6 +661,7 @@ public final class MatMul {
             } finally {
                 for (int j = 0; j < count; j++) parts[j].clear();
                 count = 0;
+                if (--clock.depth == 0) clock.add(System.nanoTime() - t0, bytes);
             }
         }
 

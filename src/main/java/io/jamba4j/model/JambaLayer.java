@@ -40,12 +40,19 @@ public final class JambaLayer {
         int hs = inputNorm.size();
         float[] normed = ws.get(Workspace.Slot.NORMED, T * hs);
         float[] tmp = ws.get(Workspace.Slot.MIX_OUT, T * hs);
+        StepProfile p = ws.profile();
+        long t = p == null ? 0 : System.nanoTime();
         inputNorm.forward(h, normed, T);
+        if (p != null) t = p.end(StepProfile.Part.NORMS_AND_RESIDUALS, t);
         mixer.forward(normed, tmp, T, position, cache.layer(spec.index()), ws);
+        if (p != null) t = p.end(spec.isAttention() ? StepProfile.Part.ATTENTION : StepProfile.Part.MAMBA, t);
         VectorOps.add(tmp, 0, h, 0, T * hs);
         preFfNorm.forward(h, normed, T);
+        if (p != null) t = p.end(StepProfile.Part.NORMS_AND_RESIDUALS, t);
         ffn.forward(normed, tmp, T, ws);
+        if (p != null) t = p.end(spec.isMoe() ? StepProfile.Part.MOE : StepProfile.Part.MLP, t);
         VectorOps.add(tmp, 0, h, 0, T * hs);
+        if (p != null) p.end(StepProfile.Part.NORMS_AND_RESIDUALS, t);
     }
 
     // ---------------------------------------------------------------------------------------------------------------

@@ -62,24 +62,34 @@ public final class JambaModel {
             if (id < 0 || id >= v) throw new ModelException("token id " + id + " at position " + i + " is outside the vocabulary [0, " + v + ")");
         }
         int h = config.hiddenSize;
+        StepProfile profile = ws.profile();
         for (int start = 0; start < T; start += DEFAULT_CHUNK) {
             int n = Math.min(DEFAULT_CHUNK, T - start);
             float[] hidden = ws.get(Workspace.Slot.HIDDEN, n * h);
-            for (int t = 0; t < n; t++) embedTokens.rowToFloats(tokens[off + start + t], hidden, t * h);
+            long t = profile == null ? 0 : profile.begin();
+            for (int t1 = 0; t1 < n; t1++) embedTokens.rowToFloats(tokens[off + start + t1], hidden, t1 * h);
+            if (profile != null) profile.end(StepProfile.Part.EMBEDDING, t);
             int position = cache.position();
             for (JambaLayer layer : layers) layer.forward(hidden, n, position, cache, ws);
             cache.advance(n);
             if (logits == null) continue;
-            boolean last = start + n == T;
-            if (allRows) {
-                float[] normed = ws.get(Workspace.Slot.NORMED, n * h);
-                finalNorm.forward(hidden, normed, n);
-                MatMul.matmul(lmHead, normed, 0, n, logits, start * v);
-            } else if (last) {
-                float[] normed = ws.get(Workspace.Slot.NORMED, h);
-                finalNorm.forward(hidden, (n - 1) * h, normed, 0);
-                MatMul.matmul(lmHead, normed, 0, 1, logits, 0);
-            }
+            t = profile == null ? 0 : System.nanoTime();
+            head(hidden, n, start, T, logits, allRows, ws);
+            if (profile != null) profile.end(StepProfile.Part.HEAD, t);
+        }
+    }
+
+    /** The final norm and the output product of chunk [start, start + n) of a pass over T tokens (see forward). */
+    private void head(float[] hidden, int n, int start, int T, float[] logits, boolean allRows, Workspace ws) {
+        int h = config.hiddenSize;
+        if (allRows) {
+            float[] normed = ws.get(Workspace.Slot.NORMED, n * h);
+            finalNorm.forward(hidden, normed, n);
+            MatMul.matmul(lmHead, normed, 0, n, logits, start * config.vocabSize);
+        } else if (start + n == T) {
+            float[] normed = ws.get(Workspace.Slot.NORMED, h);
+            finalNorm.forward(hidden, (n - 1) * h, normed, 0);
+            MatMul.matmul(lmHead, normed, 0, 1, logits, 0);
         }
     }
 

@@ -13,6 +13,17 @@ public final class Workspace {
 
     private final EnumMap<Slot, float[]> buffers = new EnumMap<>(Slot.class);
     private final EnumMap<Slot, int[]> intBuffers = new EnumMap<>(Slot.class);
+    private StepProfile profile;
+
+    /** The profile forward passes with this workspace feed, or null (the default: nothing is timed). */
+    public StepProfile profile() {
+        return profile;
+    }
+
+    /** Attaches {@code profile} (or detaches, with null): forward passes with this workspace then time their parts. */
+    public void profile(StepProfile profile) {
+        this.profile = profile;
+    }
 
     /** A buffer of at least {@code n} floats for {@code slot} (contents unspecified). */
     public float[] get(Slot slot, int n) {

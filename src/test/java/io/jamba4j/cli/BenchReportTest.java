@@ -121,12 +121,24 @@ class BenchReportTest {
                 "{\"model\": \"bench-small-f32.gguf\", \"engine\": \"jamba4j\", \"prompt\": 512, \"gen\": 64, \"threads\": 2, \"prefill_tok_s\": 360,"
                         + " \"decode_tok_s\": 40, \"weights\": \"memory\", \"decode_gb_s\": 54.4, \"decode_fraction_of_bandwidth\": 0.68,"
                         + " \"prefill_gflop_s\": 245, \"prefill_fraction_of_peak\": 0.55, \"fma_peak_gflop_s\": 440,"
-                        + " \"bandwidth_gb_s\": 80, \"bandwidth_gb_s_min\": 78, \"bandwidth_gb_s_max\": 82}", ""));
+                        + " \"bandwidth_gb_s\": 80, \"bandwidth_gb_s_min\": 78, \"bandwidth_gb_s_max\": 82, \"decode_profile\": {"
+                        + " \"embedding\": {\"ms_per_token\": 0.02, \"share\": 0.001, \"products_ms_per_token\": 0, \"products_gb_s\": 0},"
+                        + " \"norms_and_residuals\": {\"ms_per_token\": 0.08, \"share\": 0.003, \"products_ms_per_token\": 0, \"products_gb_s\": 0},"
+                        + " \"attention\": {\"ms_per_token\": 0.5, \"share\": 0.02, \"products_ms_per_token\": 0.4, \"products_gb_s\": 50},"
+                        + " \"mamba\": {\"ms_per_token\": 8, \"share\": 0.32, \"products_ms_per_token\": 7, \"products_gb_s\": 50},"
+                        + " \"mlp\": {\"ms_per_token\": 5, \"share\": 0.2, \"products_ms_per_token\": 5, \"products_gb_s\": 60},"
+                        + " \"moe\": {\"ms_per_token\": 9.4, \"share\": 0.376, \"products_ms_per_token\": 9.2, \"products_gb_s\": 60},"
+                        + " \"head\": {\"ms_per_token\": 2, \"share\": 0.08, \"products_ms_per_token\": 2, \"products_gb_s\": 60},"
+                        + " \"outside_parts\": {\"ms_per_token\": 0, \"share\": 0}}}", ""));
         CliTest.Run r = run("bench-report", lines.toString(), "--out", tmp.resolve("out").toString());
         assertEquals(0, r.code(), r.err());
         String md = Files.readString(tmp.resolve("out/README.md"));
         assertTrue(md.contains("Machine: Test CPU, 2 threads"), md);
         assertTrue(md.contains("| F32 | 360.0 | 100.0 | 120.0 | **3.00×** | 40.0 | 20.0 | 25.0 | **1.60×** | 54.4 (68%) |"), md);
+        // the profile: per part ms, share and products' share; all products 23.6 of 25 ms (94.4%) at (0.4·50 + 7·50 +
+        // 5·60 + 9.2·60 + 2·60) / 23.6 GB/s
+        assertTrue(md.contains("| F32 | 8.00 ms, 32% (products 88%) | 9.40 ms, 38% (products 98%) | 5.00 ms, 20% (products 100%) |"
+                + " 0.50 ms, 2% (products 80%) | 2.00 ms, 8% (products 100%) | 0.10 ms, 0.4% | 0.00 ms, 0.0% | 94.4%, 56.9 GB/s |"), md);
         assertTrue(Files.size(tmp.resolve("out/decode.png")) > 0);
     }
 }
