@@ -9,12 +9,13 @@
 #   3. `jamba bench-report` writes OUT/README.md (table) and OUT/prefill.png, OUT/decode.png; raw JSON lines in
 #      OUT/results.jsonl
 # Usage: scripts/bench-vs-llamacpp.sh [--types F32,Q8_0,Q4_0,Q4_K,Q6_K] [--threads 2] [--prompt 512] [--gen 64] [--reps 3]
+#                                     [--warmup 5 (jamba4j's untimed repetitions first: the JIT's steady state)]
 #                                     [--models DIR (default .cache/bench)] [--out DIR (default docs/bench)]
 # Needs ~8 GB of disk for the model files, node + npm (llama.cpp is installed into .cache/llama like the interop check).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-types=F32,Q8_0,Q4_0,Q4_K,Q6_K; threads=2; prompt=512; gen=64; reps=3; models=.cache/bench; out=docs/bench
+types=F32,Q8_0,Q4_0,Q4_K,Q6_K; threads=2; prompt=512; gen=64; reps=3; warmup=5; models=.cache/bench; out=docs/bench
 while [ $# -gt 0 ]; do
     case "$1" in
         --types) types="$2"; shift 2 ;;
@@ -22,6 +23,7 @@ while [ $# -gt 0 ]; do
         --prompt) prompt="$2"; shift 2 ;;
         --gen) gen="$2"; shift 2 ;;
         --reps) reps="$2"; shift 2 ;;
+        --warmup) warmup="$2"; shift 2 ;;
         --models) models="$2"; shift 2 ;;
         --out) out="$2"; shift 2 ;;
         *) echo "bench: unknown option $1" >&2; exit 2 ;;
@@ -56,7 +58,7 @@ for t in "${tlist[@]}"; do
         tail -1 "$results" >&2
     done
     echo "bench: $t jamba4j" >&2
-    ./jamba bench --model "$f" --prompt "$prompt" --gen "$gen" --threads "$threads" --reps "$reps" --probe --profile --no-simd-check >> "$results"
+    ./jamba bench --model "$f" --prompt "$prompt" --gen "$gen" --threads "$threads" --reps "$reps" --warmup "$warmup" --probe --profile --no-simd-check >> "$results"
     tail -1 "$results" >&2
 done
 ./jamba bench-report "$results" --out "$out" --title bench-small

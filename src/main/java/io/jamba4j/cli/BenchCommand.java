@@ -44,19 +44,23 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--fill", defaultValue = "0", description = {"Decode at a long context without paying for its prefill: marks N",
             "positions as cached (zero K/V rows) before the prompt, so prefill and decode attend over N more keys (default: 0)."})
     int fill;
-    @Option(names = "--profile", description = {"Also time the decode's parts (embedding, norms and residuals, attention, Mamba,",
-            "MLP, MoE, head) and their matrix products, over the repetitions after the first (StepProfile): adds",
-            "decode_profile to the JSON line."})
+    @Option(names = "--warmup", defaultValue = "0", description = {"Untimed repetitions before the timed ones, so that the JIT",
+            "has compiled every path (prefill and decode) before timing: the steady state a long-running process sees",
+            "(default: ${DEFAULT-VALUE}). The first repetition's rates, warm-up or not, are reported as cold_*_tok_s."})
+    int warmup;
+    @Option(names = "--profile", description = {"Also time the prefill's and the decode's parts (embedding, norms and residuals,",
+            "attention, Mamba, MLP, MoE, head) and their matrix products, over the repetitions after the first",
+            "(StepProfile): adds prefill_profile and decode_profile to the JSON line."})
     boolean profile;
     @Mixin
     KvTypeOption kv;
 
     @Override
     public Integer call() throws Exception {
-        if (reps < 1 || gen < 1 || prompt < 1 || fill < 0) {
+        if (reps < 1 || gen < 1 || prompt < 1 || fill < 0 || warmup < 0) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                    "bench: --reps, --gen and --prompt must be at least 1 and --fill at least 0 (got --reps " + reps
-                            + ", --gen " + gen + ", --prompt " + prompt + ", --fill " + fill + ")");
+                    "bench: --reps, --gen and --prompt must be at least 1, --fill and --warmup at least 0 (got --reps " + reps
+                            + ", --gen " + gen + ", --prompt " + prompt + ", --fill " + fill + ", --warmup " + warmup + ")");
         }
         var simd = Main.simdCheck(main.noSimdCheck);
         long t0 = System.nanoTime();
@@ -85,25 +89,49 @@ final class BenchCommand implements Callable<Integer> {
             // per repetition, of the decode: parallel calls per token, and the shares of its time inside parallel
             // calls and spent by the calling thread waiting for the others' chunks (Parallel.stats)
             double[] callsPerTok = new double[reps], inCalls = new double[reps], waiting = new double[reps];
+            // heap bytes allocated per decode step, by all threads: the decode allocates nothing once compiled, so
+            // more means Vector API code running without its C2 intrinsics (boxed vectors), which JDK 25 now and then
+            // leaves in place for a whole run (corretto/corretto-jdk#161: which compilation wins is nondeterministic)
+            double[] allocPerTok = new double[reps];
+            var threadBean = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
             List<Tensor> stepWeights = stepWeights(j);
             long rss = -1;
             // the first repetition also compiles the decode path: left out of the medians and the profile when there
             // are others
             int from = reps > 1 ? 1 : 0;
-            StepProfile stepProfile = new StepProfile();
-            long profiledNanos = 0;
-            for (int r = 0; r < reps; r++) {
+            StepProfile prefillProfile = new StepProfile(), stepProfile = new StepProfile();
+            long prefillNanos = 0, profiledNanos = 0;
+            double coldPre = 0, coldDec = 0;
+            for (int r = 0; r < warmup; r++) {
                 s.reset();
                 if (fill > 0) s.cache().skipPositions(fill);
                 long a = System.nanoTime();
-                float[] logits = s.evaluate(ids);
-                int tok = Sampler.argmax(logits, 0, v);
-                Parallel.Stats p0 = Parallel.stats();
-                boolean profiled = profile && r >= from;
-                if (profiled) s.profile(stepProfile);
+                int tok = Sampler.argmax(s.evaluate(ids), 0, v);
                 long b = System.nanoTime();
                 for (int k = 0; k < gen; k++) tok = Sampler.argmax(s.step(tok), 0, v);
                 long c = System.nanoTime();
+                if (r == 0) {
+                    coldPre = prompt / ((b - a) / 1e9);
+                    coldDec = gen / ((c - b) / 1e9);
+                }
+            }
+            for (int r = 0; r < reps; r++) {
+                s.reset();
+                if (fill > 0) s.cache().skipPositions(fill);
+                boolean profiled = profile && r >= from;
+                if (profiled) s.profile(prefillProfile);
+                long a = System.nanoTime();
+                float[] logits = s.evaluate(ids);
+                int tok = Sampler.argmax(logits, 0, v);
+                if (profiled) prefillNanos += System.nanoTime() - a;
+                Parallel.Stats p0 = Parallel.stats();
+                s.profile(profiled ? stepProfile : null);
+                long heap0 = threadBean.getTotalThreadAllocatedBytes();
+                long b = System.nanoTime();
+                for (int k = 0; k < gen; k++) tok = Sampler.argmax(s.step(tok), 0, v);
+                long c = System.nanoTime();
+                long heap1 = threadBean.getTotalThreadAllocatedBytes();
+                allocPerTok[r] = heap0 < 0 || heap1 < 0 ? Double.NaN : (heap1 - heap0) / (double) gen;
                 s.profile(null);
                 if (profiled) profiledNanos += c - b;
                 Parallel.Stats ps = Parallel.stats().minus(p0);
@@ -113,6 +141,10 @@ final class BenchCommand implements Callable<Integer> {
                 decRate[r] = gen / ((c - b) / 1e9);
                 bestPre = Math.max(bestPre, prompt / ((b - a) / 1e9));
                 bestDec = Math.max(bestDec, decRate[r]);
+                if (warmup == 0 && r == 0) {
+                    coldPre = prompt / ((b - a) / 1e9);
+                    coldDec = decRate[r];
+                }
                 if (probe) {
                     if (r == 0) rss = peakRssBytes();
                     bwRate[r] = io.jamba4j.kernels.KernelBench.bandwidth(1, 1_500_000_000L);
@@ -131,6 +163,9 @@ final class BenchCommand implements Callable<Integer> {
             o.put("load_s", Math.round(loadS * 100) / 100.0);
             o.put("prefill_tok_s", Math.round(bestPre * 100) / 100.0);
             o.put("decode_tok_s", Math.round(bestDec * 100) / 100.0);
+            o.put("warmup", warmup);
+            o.put("cold_prefill_tok_s", Math.round(coldPre * 100) / 100.0); // the first repetition: JIT compilation included
+            o.put("cold_decode_tok_s", Math.round(coldDec * 100) / 100.0);
             o.put("weight_bytes", weightBytes);
             o.put("weights", j.checkpoint().residency() == Residency.MAPPED ? "mmap" : "memory"); // --[no-]mmap
             o.put("kv_type", kv.type.toString());
@@ -161,9 +196,21 @@ final class BenchCommand implements Callable<Integer> {
             o.put("decode_parallel_calls_per_token", Math.round(medianOf(callsPerTok, from) * 10) / 10.0);
             o.put("decode_share_in_parallel_calls", Math.round(medianOf(inCalls, from) * 1000) / 1000.0);
             o.put("decode_share_waiting_for_threads", Math.round(medianOf(waiting, from) * 1000) / 1000.0);
+            double alloc = medianOf(allocPerTok, from);
+            if (!Double.isNaN(alloc)) {
+                o.put("decode_heap_bytes_per_token", Math.round(alloc));
+                if (alloc > UNINTRINSIFIED_BYTES_PER_TOKEN) {
+                    System.err.printf(java.util.Locale.ROOT, "jamba bench: the decode allocated %.0f KiB per token (it allocates nothing "
+                            + "once compiled): some Vector API code runs without its intrinsics in this JVM (a nondeterminism of "
+                            + "JDK 25's C2, corretto/corretto-jdk#161), so these speeds are not representative; run again%n", alloc / 1024);
+                }
+            }
             o.put("prefill_gflop_per_token", Math.round(flopsTok / 1e4) / 1e5);
             o.put("prefill_gflop_s", Math.round(bestPre * flopsTok / 1e8) / 10.0);
-            if (profile) o.set("decode_profile", profileJson(o, stepProfile, profiledNanos, (long) gen * (reps - from)));
+            if (profile) {
+                o.set("prefill_profile", profileJson(o, prefillProfile, prefillNanos, (long) prompt * (reps - from)));
+                o.set("decode_profile", profileJson(o, stepProfile, profiledNanos, (long) gen * (reps - from)));
+            }
             if (probe) {
                 double peak = io.jamba4j.kernels.KernelBench.fmaPeak();
                 double[] fractions = new double[reps], ofRead = new double[reps];
@@ -218,9 +265,15 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * The decode's profile as JSON: per part, milliseconds per token, share of the decode's wall time, and of its
-     * time the matrix products' milliseconds per token and GB/s of weights; then what lies outside the parts (the
-     * sampling between steps and the loop), so that the shares add up to 1.
+     * Heap bytes per decode step above which `bench` warns that vector code runs boxed: a compiled decode allocates
+     * nothing; a boxed 512-bit vector is ~80 bytes, and a bench-small step runs millions of vector operations.
+     */
+    static final double UNINTRINSIFIED_BYTES_PER_TOKEN = 256 * 1024;
+
+    /**
+     * A profile as JSON: per part, milliseconds per token, share of the wall time, and of its time the matrix
+     * products' milliseconds per token and GB/s of weights; then what lies outside the parts (the sampling between
+     * decode steps, the loop), so that the shares add up to 1.
      */
     static ObjectNode profileJson(ObjectNode parent, StepProfile p, long wallNanos, long tokens) {
         ObjectNode o = parent.objectNode();

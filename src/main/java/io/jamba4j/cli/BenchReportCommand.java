@@ -138,6 +138,16 @@ final class BenchReportCommand implements Callable<Integer> {
             md.append("jamba4j's decode in parallel calls (`Parallel.stats`; the rest is the serial work between them; waiting: ")
                     .append("the calling thread, its chunks done, waiting for the others'): ").append(calls).append(".\n\n");
         }
+        String cold = rows.stream().filter(r -> r.jamba != null && r.jamba.has("cold_decode_tok_s"))
+                .map(r -> String.format(Locale.ROOT, "%s %.1f / %.1f", r.type, r.jamba.get("cold_prefill_tok_s").asDouble(),
+                        r.jamba.get("cold_decode_tok_s").asDouble()))
+                .reduce((a, b) -> a + "; " + b).orElse(null);
+        if (cold != null) {
+            int warm = rows.stream().filter(r -> r.jamba != null).mapToInt(r -> r.jamba.path("warmup").asInt()).max().orElse(0);
+            md.append(String.format(Locale.ROOT, "jamba4j's timed repetitions follow %d untimed ones (`jamba bench --warmup`), so that the JIT "
+                    + "has compiled every path: the steady state of a long-running process. Its first repetition, JIT compilation "
+                    + "included (prefill / decode tok/s): %s.%n%n", warm, cold));
+        }
         profileTable(md, rows);
         md.append("![prefill](prefill.png)\n![decode](decode.png)\n");
         Files.writeString(out.resolve("README.md"), md);

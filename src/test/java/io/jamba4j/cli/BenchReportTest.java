@@ -119,7 +119,7 @@ class BenchReportTest {
                 "{\"model\": \"bench-small-f32.gguf\", \"engine\": \"llama.cpp\", \"mmap\": true, \"prefill_tok_s\": 100, \"decode_tok_s\": 20}",
                 "{\"model\": \"bench-small-f32.gguf\", \"engine\": \"llama.cpp\", \"mmap\": false, \"prefill_tok_s\": 120, \"decode_tok_s\": 25}",
                 "{\"model\": \"bench-small-f32.gguf\", \"engine\": \"jamba4j\", \"prompt\": 512, \"gen\": 64, \"threads\": 2, \"prefill_tok_s\": 360,"
-                        + " \"decode_tok_s\": 40, \"weights\": \"memory\", \"decode_gb_s\": 54.4, \"decode_fraction_of_bandwidth\": 0.68,"
+                        + " \"decode_tok_s\": 40, \"warmup\": 5, \"cold_prefill_tok_s\": 20.5, \"cold_decode_tok_s\": 30, \"weights\": \"memory\", \"decode_gb_s\": 54.4, \"decode_fraction_of_bandwidth\": 0.68,"
                         + " \"prefill_gflop_s\": 245, \"prefill_fraction_of_peak\": 0.55, \"fma_peak_gflop_s\": 440,"
                         + " \"bandwidth_gb_s\": 80, \"bandwidth_gb_s_min\": 78, \"bandwidth_gb_s_max\": 82, \"decode_profile\": {"
                         + " \"embedding\": {\"ms_per_token\": 0.02, \"share\": 0.001, \"products_ms_per_token\": 0, \"products_gb_s\": 0},"
@@ -135,6 +135,7 @@ class BenchReportTest {
         String md = Files.readString(tmp.resolve("out/README.md"));
         assertTrue(md.contains("Machine: Test CPU, 2 threads"), md);
         assertTrue(md.contains("| F32 | 360.0 | 100.0 | 120.0 | **3.00×** | 40.0 | 20.0 | 25.0 | **1.60×** | 54.4 (68%) |"), md);
+        assertTrue(md.contains("follow 5 untimed ones") && md.contains("(prefill / decode tok/s): F32 20.5 / 30.0."), md);
         // the profile: per part ms, share and products' share; all products 23.6 of 25 ms (94.4%) at (0.4·50 + 7·50 +
         // 5·60 + 9.2·60 + 2·60) / 23.6 GB/s
         assertTrue(md.contains("| F32 | 8.00 ms, 32% (products 88%) | 9.40 ms, 38% (products 98%) | 5.00 ms, 20% (products 100%) |"

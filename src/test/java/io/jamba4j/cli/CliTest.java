@@ -57,21 +57,27 @@ class CliTest {
         Run gen = run("generate", "--no-simd-check", "-m", m, "-p", "The sea", "-n", "6", "--seed", "3", "--kv-type", "f16");
         assertEquals(0, gen.code(), gen.err());
         assertTrue(gen.out().startsWith("The sea"), gen.out());
-        Run bench = run("bench", "--no-simd-check", "-m", m, "--prompt", "40", "--gen", "4", "--reps", "2", "--kv-type", "f16", "--profile");
+        Run bench = run("bench", "--no-simd-check", "-m", m, "--prompt", "40", "--gen", "4", "--reps", "2", "--kv-type", "f16", "--profile",
+                "--warmup", "1");
         assertEquals(0, bench.code(), bench.err());
         var o = new ObjectMapper().readTree(bench.out());
         assertEquals("f16", o.get("kv_type").asText());
+        assertTrue(o.get("decode_heap_bytes_per_token").asLong() >= 0, bench.out());
+        assertEquals(1, o.get("warmup").asInt());
+        assertTrue(o.get("cold_prefill_tok_s").asDouble() > 0 && o.get("cold_decode_tok_s").asDouble() > 0, bench.out());
         // --profile: every part of the decode, and what lies outside them, as shares of the decode's time adding up to 1
-        var prof = o.get("decode_profile");
-        double shares = 0;
-        for (String part : new String[]{"embedding", "norms_and_residuals", "attention", "mamba", "mlp", "moe", "head", "outside_parts"}) {
-            assertTrue(prof.has(part), part + " in " + prof);
-            double share = prof.get(part).get("share").asDouble();
-            assertTrue(share >= 0 && share <= 1, part + ": " + share);
-            shares += share;
+        for (String which : new String[]{"prefill_profile", "decode_profile"}) {
+            var prof = o.get(which);
+            double shares = 0;
+            for (String part : new String[]{"embedding", "norms_and_residuals", "attention", "mamba", "mlp", "moe", "head", "outside_parts"}) {
+                assertTrue(prof.has(part), which + ": " + part + " in " + prof);
+                double share = prof.get(part).get("share").asDouble();
+                assertTrue(share >= 0 && share <= 1, which + ": " + part + ": " + share);
+                shares += share;
+            }
+            assertEquals(1.0, shares, 0.01, which + ": " + prof);
+            assertTrue(prof.get("mamba").get("products_gb_s").asDouble() > 0, which + ": " + prof);
         }
-        assertEquals(1.0, shares, 0.01, prof.toString());
-        assertTrue(prof.get("mamba").get("products_gb_s").asDouble() > 0, prof.toString());
         // 2 layers × K,V × 2 heads × 8 × 2 B × (40 + 4 + 16 positions, rounded up to whole key tiles of 16)
         assertEquals(2 * 2 * 2 * 8 * 2 * 64, o.get("kv_cache_bytes").asLong());
         Path ids = tmp.resolve("ids.json");
