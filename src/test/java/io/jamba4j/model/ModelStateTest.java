@@ -134,13 +134,18 @@ class ModelStateTest {
         }
     }
 
-    @Test
-    void randomInitBuildsAndRunsEveryLayerKind() {
+    /** Four layers, one of each kind: Mamba + MoE, attention + dense MLP, Mamba + MoE, attention + dense MLP. */
+    static JambaConfig everyLayerKind() {
         JambaConfig.Builder b = new JambaConfig.Builder();
         b.vocabSize = 64; b.hiddenSize = 32; b.intermediateSize = 48; b.numHiddenLayers = 4;
         b.numAttentionHeads = 4; b.numKeyValueHeads = 2; b.attnLayerPeriod = 2; b.attnLayerOffset = 1;
         b.numExperts = 4; b.numExpertsPerTok = 2; b.expertLayerPeriod = 2; b.expertLayerOffset = 0;
-        JambaConfig c = b.build().validate("test");
+        return b.build().validate("test");
+    }
+
+    @Test
+    void randomInitBuildsAndRunsEveryLayerKind() {
+        JambaConfig c = everyLayerKind();
         WeightSet w = RandomInit.create(c, 7);
         JambaModel m = ModelBuilder.build(c, w);
         assertTrue(w.unused().isEmpty(), "init creates exactly the tensors the model uses: " + w.unused());

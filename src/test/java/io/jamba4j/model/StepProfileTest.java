@@ -9,15 +9,6 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.*;
 
 class StepProfileTest {
-    /** Four layers: Mamba + MoE, attention + dense, Mamba + MoE, attention + dense. */
-    static JambaConfig hybrid() {
-        JambaConfig.Builder b = new JambaConfig.Builder();
-        b.vocabSize = 64; b.hiddenSize = 32; b.intermediateSize = 48; b.numHiddenLayers = 4;
-        b.numAttentionHeads = 4; b.numKeyValueHeads = 2; b.attnLayerPeriod = 2; b.attnLayerOffset = 1;
-        b.numExperts = 4; b.numExpertsPerTok = 2; b.expertLayerPeriod = 2; b.expertLayerOffset = 0;
-        return b.build().validate("test");
-    }
-
     static long bytes(WeightSet w, String name) {
         Tensor t = w.tensors().get(name);
         assertNotNull(t, name);
@@ -30,7 +21,7 @@ class StepProfileTest {
      */
     @Test
     void chargesEachBlocksProductsToItsPartAndLeavesTheLogitsAlone() {
-        JambaConfig c = hybrid();
+        JambaConfig c = ModelStateTest.everyLayerKind();
         WeightSet w = RandomInit.create(c, 5);
         JambaModel m = ModelBuilder.build(c, w);
         int[] prompt = {1, 7, 9, 11};
@@ -96,7 +87,7 @@ class StepProfileTest {
     /** The product clock counts the outermost call once: a batch of products, and a product that runs a batch inside. */
     @Test
     void productClockCountsOutermostCallsOnly() {
-        JambaConfig c = hybrid();
+        JambaConfig c = ModelStateTest.everyLayerKind();
         WeightSet w = RandomInit.create(c, 6);
         Tensor a = w.tensors().get("model.layers.1.self_attn.q_proj.weight");
         Tensor b = w.tensors().get("model.layers.1.self_attn.k_proj.weight");
