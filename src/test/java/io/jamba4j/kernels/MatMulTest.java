@@ -359,6 +359,58 @@ class MatMulTest {
         }
     }
 
+    /**
+     * Q6_K from raw random bytes (every bit pattern of ql and qh, signed scales over their whole range), and at the
+     * edge of its exactness bound: every 6-bit value 0 (weight −32), every scale −128 and activations that quantize
+     * to −127, so each 32-group's sum is 32·(−32)·(−128)·(−127) = −16,646,144 (just under 2^24 in magnitude). The
+     * row kernel (whose fields are cut out of bytes packed in 16-bit lanes), the few-token, token-lanes and GEMM
+     * paths and the reference must agree bit for bit, and at the bound equal the exact value.
+     */
+    @Test
+    void q6kRawBlocksAndTheirBoundAreExact() {
+        int in = 512, out = 9;
+        byte[] raw = new byte[out * 2 * 210];
+        new Random(6).nextBytes(raw);
+        for (int sb = 0; sb < out * 2; sb++) {
+            int p = 210 * sb;
+            raw[p + 208] = (byte) 0x66; raw[p + 209] = (byte) (sb % 2 == 0 ? 0x1E : 0x9E); // d = ±0.0062 (fp16)
+        }
+        Tensor w = new Tensor("w", GgmlType.Q6_K, new long[]{out, in}, MemorySegment.ofArray(raw));
+        for (int T : new int[]{1, 3, 13, 40}) {
+            float[] x = randomX(T * in, 17L * T);
+            float[] y = new float[T * out], ref = new float[T * out];
+            MatMul.matmul(w, x, 0, T, y, 0);
+            MatMulReference.matmul(w, x, 0, T, ref, 0);
+            for (int i = 0; i < y.length; i++) {
+                int fi = i;
+                assertEquals(Float.floatToIntBits(ref[i]), Float.floatToIntBits(y[i]), () -> "T=" + T + " i=" + fi + ": " + ref[fi] + " vs " + y[fi]);
+            }
+        }
+        byte[] edge = new byte[out * 2 * 210];
+        for (int sb = 0; sb < out * 2; sb++) {
+            int p = 210 * sb;
+            for (int i = 192; i < 208; i++) edge[p + i] = (byte) -128; // scales; ql and qh stay 0: every weight is −32
+            edge[p + 208] = 0x00; edge[p + 209] = 0x3C; // d = 1.0
+        }
+        Tensor we = new Tensor("w", GgmlType.Q6_K, new long[]{out, in}, MemorySegment.ofArray(edge));
+        float[] x = new float[3 * in];
+        java.util.Arrays.fill(x, 2f); // iscale = −127 / 2: every q_x = −127, d_x = −2/127
+        float dx = 1f / (-127f / 2f);
+        float acc = 0f;
+        for (int g = 0; g < in / 32; g++) acc = Math.fma(32f * -32 * -128 * -127, dx, acc);
+        float[] y1 = new float[out], y3 = new float[3 * out], ref = new float[3 * out];
+        MatMul.matmul(we, x, 0, 1, y1, 0);
+        MatMul.matmul(we, x, 0, 3, y3, 0);
+        MatMulReference.matmul(we, x, 0, 3, ref, 0);
+        for (int o = 0; o < out; o++) {
+            assertEquals(acc, ref[o], "reference");
+            assertEquals(Float.floatToIntBits(acc), Float.floatToIntBits(y1[o]), "matvec");
+            for (int t = 0; t < 3; t++) assertEquals(Float.floatToIntBits(acc), Float.floatToIntBits(y3[t * out + o]), "few tokens");
+        }
+        // and that is the dot product itself: weights (−32)·(−128) = 4096, activations 2
+        assertEquals(in * 4096 * 2f, acc, 1e-5f * in * 4096 * 2);
+    }
+
     /** The Q8_K activation quantization (llama.cpp's quantize_row_q8_K_ref) on hand-picked values. */
     @Test
     void q8KActivationQuantization() {
