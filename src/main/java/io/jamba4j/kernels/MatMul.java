@@ -1367,9 +1367,12 @@ public final class MatMul {
      * in one process, medians of 15): 11.3 → 13.7 GB/s; bench-small Q6_K decode (`jamba bench --prompt 16 --gen 64
      * --reps 3 --warmup 3`, old and new jar alternated, 5 pairs) +1–21%, median +18%. At 256 bits the same cutting
      * gains only through a scratch array (8 bytes reloaded widening at a time: 6.8 → 9.7–10.3 GB/s; widening the
-     * byte vector in four parts measured no faster than {@link #rowsQ6K256}), and in half of the runs of bench-small
-     * C2 left that path's conversions unintrinsified for the whole run (vectors boxed: 0.25–2.3 GB allocated per
-     * token, decode 2–3× slower), so 256 bits keep the previous kernel.
+     * byte vector in four parts measured no faster than {@link #rowsQ6K256}), and in about half of the runs of
+     * bench-small C2 left that path's conversions unintrinsified for the whole run (vectors boxed: 0.25–2.3 GB
+     * allocated per token, decode 2–3× slower; 10 of 18 runs, the whole kernel in one method or a method per half).
+     * Never compiling without profiles ({@code -XX:Tier3DelayOn=100000}: C2's queue on two cores is often past the
+     * default 5, and methods are then compiled without type profiles) looked like the cure (0 of 14 runs boxed with
+     * a method per half) but was not (3 of 8 in a later try). So 256 bits keep the previous kernel.
      */
     private static void rowsQ6K512(MemorySegment seg, long rowBytes, int in, float[] q, float[] dx, float[] y, int yo, int r0, int r1) {
         int nsb = in / 256;
