@@ -597,6 +597,19 @@ public final class MatMul {
         return F32Rows.current();
     }
 
+    /**
+     * The Q6_K matrix-vector kernel in use at 256 bits ({@link Q6KAt256}): "bytes", "ints", or "watching" while
+     * undecided; null at 512 bits, or before a Q6_K matrix-vector product has run the watched byte kernel.
+     */
+    public static String q6kKernel() {
+        if (L == 16 || Q6KAt256.CALLS.get() == 0) return null;
+        return switch (Q6KAt256.choice()) {
+            case Q6KAt256.BYTES -> "bytes";
+            case Q6KAt256.INTS -> "ints";
+            default -> "watching";
+        };
+    }
+
     // ------------------------------------------------------------------------------------------------------------
     // T = 1
 
@@ -1349,13 +1362,163 @@ public final class MatMul {
 
     /**
      * Q6_K rows against a Q8_K-quantized activation. Per 32-group (half h, quarter k), in order: the exact integer sum P
-     * of (q − 32)·sc × q_x (|P| &lt; 2^24), then {@code acc = fma(P, d·dx, acc)}: {@link #rowsQ6K512} at 512 bits,
-     * {@link #rowsQ6K256} otherwise; both compute the same sums, so the same bits.
+     * of (q − 32)·sc × q_x (|P| &lt; 2^24), then {@code acc = fma(P, d·dx, acc)}: {@link #rowsQ6K512} at 512 bits; at
+     * 256 bits {@link #rowsQ6KBytes256} or {@link #rowsQ6K256}, as {@link Q6KAt256} decides. All compute the same
+     * sums, so the same bits.
      */
     static void rowsQ6K(MemorySegment seg, long rowBytes, int in, float[] q, float[] dx, float[] y, int yo, int r0, int r1) {
-        if (L == 16) rowsQ6K512(seg, rowBytes, in, q, dx, y, yo, r0, r1);
-        else rowsQ6K256(seg, rowBytes, in, q, dx, y, yo, r0, r1);
+        if (L == 16) {
+            rowsQ6K512(seg, rowBytes, in, q, dx, y, yo, r0, r1);
+            return;
+        }
+        int choice = Q6KAt256.choice();
+        if (choice == Q6KAt256.INTS) {
+            rowsQ6K256(seg, rowBytes, in, q, dx, y, yo, r0, r1);
+        } else if (choice == Q6KAt256.BYTES || !Q6KAt256.sampleThisCall()) {
+            rowsQ6KBytes256(seg, rowBytes, in, q, dx, y, yo, r0, r1);
+        } else {
+            long a0 = Q6KAt256.allocatedBytes();
+            rowsQ6KBytes256(seg, rowBytes, in, q, dx, y, yo, r0, r1);
+            Q6KAt256.record(Q6KAt256.allocatedBytes() - a0);
+        }
     }
+
+    /**
+     * Which Q6_K kernel runs at 256 bits. {@link #rowsQ6KBytes256} (the 6-bit values cut out of bytes, as at 512 bits)
+     * streams 1.5× faster than {@link #rowsQ6K256} where C2 compiles it with its intrinsics, but in about half of the
+     * runs JDK 25's C2 compiles it without them (a conversion's receiver type left to an incomplete profile), and
+     * then every call boxes its vectors, for the rest of the run (measured with {@code -XX:UseAVX=2} on the
+     * development VM: 10 of 18 runs of bench-small Q6_K, 0.25–2.3 GB allocated per token, decode 2–3× slower). So
+     * the byte kernel runs first and is watched: from call {@value #WATCH_FROM} on (C2 has compiled it by then), every
+     * {@value #EVERY}th call is measured for heap allocation by its thread. Interpreted and C1-compiled Vector API
+     * code allocates on every call, so one call without allocation means C2 compiled it with its intrinsics, and the
+     * byte kernel stays; {@value #SAMPLES} allocating samples in a row mean it did not, and {@link #rowsQ6K256} runs
+     * from then on. Both kernels compute the same sums, so the choice never changes a result. Where per-thread
+     * allocation cannot be measured, {@link #rowsQ6K256} runs throughout.
+     */
+    static final class Q6KAt256 {
+        private Q6KAt256() {}
+
+        static final int WATCHING = 0, BYTES = 1, INTS = 2;
+        static final long WATCH_FROM = 100_000;
+        static final int EVERY = 64;
+        static final int SAMPLES = 32;
+        /** Allocation by a sampled call below which it counts as compiled with its intrinsics. */
+        static final long CLEAN_BYTES = 1024;
+        private static final com.sun.management.ThreadMXBean THREADS = threadBean();
+        private static volatile int choice = THREADS == null ? INTS : WATCHING;
+        private static final java.util.concurrent.atomic.AtomicLong CALLS = new java.util.concurrent.atomic.AtomicLong();
+        private static int boxedSamples;
+
+        private static com.sun.management.ThreadMXBean threadBean() {
+            try {
+                if (java.lang.management.ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
+                        && t.isThreadAllocatedMemorySupported() && t.isThreadAllocatedMemoryEnabled()) {
+                    return t;
+                }
+            } catch (RuntimeException | LinkageError e) {
+                // no management support: the integer kernel throughout
+            }
+            return null;
+        }
+
+        static int choice() {
+            return choice;
+        }
+
+        /** Counts a call while watching; whether this one is to be measured. */
+        static boolean sampleThisCall() {
+            long n = CALLS.incrementAndGet();
+            return n >= WATCH_FROM && n % EVERY == 0;
+        }
+
+        static long allocatedBytes() {
+            return THREADS.getCurrentThreadAllocatedBytes();
+        }
+
+        /** A sampled call's allocation: decides once it is clean, or after {@value #SAMPLES} allocating ones in a row. */
+        static synchronized void record(long bytes) {
+            if (choice != WATCHING) return;
+            if (bytes < CLEAN_BYTES) choice = BYTES;
+            else if (++boxedSamples >= SAMPLES) choice = INTS;
+        }
+
+        /** Back to watching from call 0 (tests). */
+        static synchronized void reset() {
+            CALLS.set(0);
+            boxedSamples = 0;
+            choice = THREADS == null ? INTS : WATCHING;
+        }
+    }
+
+    /** {@link #rowsQ6K} at 256 bits with the values cut out of bytes: each half super-block in {@link #q6kHalf256}. */
+    static void rowsQ6KBytes256(MemorySegment seg, long rowBytes, int in, float[] q, float[] dx, float[] y, int yo, int r0, int r1) {
+        int nsb = in / 256;
+        byte[] tmp = Q6K_SCRATCH.get();
+        for (int r = r0; r < r1; r++) {
+            long base = r * rowBytes;
+            float acc = 0f;
+            for (int sb = 0; sb < nsb; sb++) {
+                long p = base + 210L * sb;
+                float d = Float.float16ToFloat(seg.get(I16LE, p + 208));
+                acc = q6kHalf256(seg, p, 0, q, 256 * sb, d, dx, 8 * sb, tmp, acc);
+                acc = q6kHalf256(seg, p, 1, q, 256 * sb + 128, d, dx, 8 * sb + 4, tmp, acc);
+            }
+            y[yo + r] = acc;
+        }
+    }
+
+    /**
+     * Half {@code h} of the Q6_K super-block at {@code p}, as {@link #rowsQ6K512} cuts and sums it, widened through a
+     * scratch array at 256 bits (eight bytes reloaded widening at a time: widening the byte vector in four parts was
+     * no faster than {@link #rowsQ6K256}); returns acc after the half's four groups. A method of its own that takes
+     * and returns no vector. Measured on the development VM ({@code -XX:UseAVX=2}, 2816 × 1024, 256 MiB rotation, 2
+     * threads, medians of 15): 6.8 → 10.3 GB/s against {@link #rowsQ6K256}.
+     */
+    private static float q6kHalf256(MemorySegment seg, long p, int h, float[] q, int qi, float d, float[] dx, int g, byte[] tmp, float acc) {
+        long qlp = p + 64L * h, qhp = p + 128 + 32L * h, scp = p + 192 + 8L * h;
+        ByteVector la = ByteVector.fromMemorySegment(B32, seg, qlp, LE);
+        ByteVector lb = ByteVector.fromMemorySegment(B32, seg, qlp + 32, LE);
+        ByteVector hb = ByteVector.fromMemorySegment(B32, seg, qhp, LE);
+        ShortVector las = la.reinterpretAsShorts(), lbs = lb.reinterpretAsShorts(), hbs = hb.reinterpretAsShorts();
+        ByteVector w0 = la.and((byte) 0x0F).or(hbs.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
+        ByteVector w1 = lb.and((byte) 0x0F).or(hbs.lanewise(VectorOperators.LSHL, 2).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
+        ByteVector w2 = las.lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).or(hb.and((byte) 0x30)).sub((byte) 32);
+        ByteVector w3 = lbs.lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F)
+                .or(hbs.lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
+        float c0 = seg.get(ValueLayout.JAVA_BYTE, scp), c1 = seg.get(ValueLayout.JAVA_BYTE, scp + 1);
+        float c2 = seg.get(ValueLayout.JAVA_BYTE, scp + 2), c3 = seg.get(ValueLayout.JAVA_BYTE, scp + 3);
+        float c4 = seg.get(ValueLayout.JAVA_BYTE, scp + 4), c5 = seg.get(ValueLayout.JAVA_BYTE, scp + 5);
+        float c6 = seg.get(ValueLayout.JAVA_BYTE, scp + 6), c7 = seg.get(ValueLayout.JAVA_BYTE, scp + 7);
+        // four vectors per group, two per sub-block: through the scratch array, eight bytes reloaded widening at a time
+        w0.intoArray(tmp, 0);
+        w1.intoArray(tmp, 32);
+        w2.intoArray(tmp, 64);
+        w3.intoArray(tmp, 96);
+        FloatVector s0 = ((FloatVector) ByteVector.fromArray(BY, tmp, 0).convertShape(VectorOperators.B2F, F, 0)).mul(c0).mul(FloatVector.fromArray(F, q, qi));
+        s0 = ((FloatVector) ByteVector.fromArray(BY, tmp, 8).convertShape(VectorOperators.B2F, F, 0)).mul(c0).fma(FloatVector.fromArray(F, q, qi + 8), s0);
+        s0 = ((FloatVector) ByteVector.fromArray(BY, tmp, 16).convertShape(VectorOperators.B2F, F, 0)).mul(c1).fma(FloatVector.fromArray(F, q, qi + 16), s0);
+        s0 = ((FloatVector) ByteVector.fromArray(BY, tmp, 24).convertShape(VectorOperators.B2F, F, 0)).mul(c1).fma(FloatVector.fromArray(F, q, qi + 24), s0);
+        FloatVector s1 = ((FloatVector) ByteVector.fromArray(BY, tmp, 32).convertShape(VectorOperators.B2F, F, 0)).mul(c2).mul(FloatVector.fromArray(F, q, qi + 32));
+        s1 = ((FloatVector) ByteVector.fromArray(BY, tmp, 40).convertShape(VectorOperators.B2F, F, 0)).mul(c2).fma(FloatVector.fromArray(F, q, qi + 40), s1);
+        s1 = ((FloatVector) ByteVector.fromArray(BY, tmp, 48).convertShape(VectorOperators.B2F, F, 0)).mul(c3).fma(FloatVector.fromArray(F, q, qi + 48), s1);
+        s1 = ((FloatVector) ByteVector.fromArray(BY, tmp, 56).convertShape(VectorOperators.B2F, F, 0)).mul(c3).fma(FloatVector.fromArray(F, q, qi + 56), s1);
+        FloatVector s2 = ((FloatVector) ByteVector.fromArray(BY, tmp, 64).convertShape(VectorOperators.B2F, F, 0)).mul(c4).mul(FloatVector.fromArray(F, q, qi + 64));
+        s2 = ((FloatVector) ByteVector.fromArray(BY, tmp, 72).convertShape(VectorOperators.B2F, F, 0)).mul(c4).fma(FloatVector.fromArray(F, q, qi + 72), s2);
+        s2 = ((FloatVector) ByteVector.fromArray(BY, tmp, 80).convertShape(VectorOperators.B2F, F, 0)).mul(c5).fma(FloatVector.fromArray(F, q, qi + 80), s2);
+        s2 = ((FloatVector) ByteVector.fromArray(BY, tmp, 88).convertShape(VectorOperators.B2F, F, 0)).mul(c5).fma(FloatVector.fromArray(F, q, qi + 88), s2);
+        FloatVector s3 = ((FloatVector) ByteVector.fromArray(BY, tmp, 96).convertShape(VectorOperators.B2F, F, 0)).mul(c6).mul(FloatVector.fromArray(F, q, qi + 96));
+        s3 = ((FloatVector) ByteVector.fromArray(BY, tmp, 104).convertShape(VectorOperators.B2F, F, 0)).mul(c6).fma(FloatVector.fromArray(F, q, qi + 104), s3);
+        s3 = ((FloatVector) ByteVector.fromArray(BY, tmp, 112).convertShape(VectorOperators.B2F, F, 0)).mul(c7).fma(FloatVector.fromArray(F, q, qi + 112), s3);
+        s3 = ((FloatVector) ByteVector.fromArray(BY, tmp, 120).convertShape(VectorOperators.B2F, F, 0)).mul(c7).fma(FloatVector.fromArray(F, q, qi + 120), s3);
+        acc = Math.fma(s0.reduceLanes(VectorOperators.ADD), d * dx[g], acc);
+        acc = Math.fma(s1.reduceLanes(VectorOperators.ADD), d * dx[g + 1], acc);
+        acc = Math.fma(s2.reduceLanes(VectorOperators.ADD), d * dx[g + 2], acc);
+        return Math.fma(s3.reduceLanes(VectorOperators.ADD), d * dx[g + 3], acc);
+    }
+
+    /** Per thread: {@link #q6kHalf256}'s four groups of bytes. */
+    private static final ThreadLocal<byte[]> Q6K_SCRATCH = ThreadLocal.withInitial(() -> new byte[128]);
 
     /**
      * {@link #rowsQ6K} at 512 bits. A half's four groups are built side by side as signed bytes, 32 values per
@@ -1366,13 +1529,11 @@ public final class MatMul {
      * development VM (2 vCPU AMD EPYC, 2816 × 1024, 256 MiB rotation, 2 threads, alternating with the previous kernel
      * in one process, medians of 15): 11.3 → 13.7 GB/s; bench-small Q6_K decode (`jamba bench --prompt 16 --gen 64
      * --reps 3 --warmup 3`, old and new jar alternated, 5 pairs) +1–21%, median +18%. At 256 bits the same cutting
-     * gains only through a scratch array (8 bytes reloaded widening at a time: 6.8 → 9.7–10.3 GB/s; widening the
-     * byte vector in four parts measured no faster than {@link #rowsQ6K256}), and in about half of the runs of
-     * bench-small C2 left that path's conversions unintrinsified for the whole run (vectors boxed: 0.25–2.3 GB
-     * allocated per token, decode 2–3× slower; 10 of 18 runs, the whole kernel in one method or a method per half).
-     * Never compiling without profiles ({@code -XX:Tier3DelayOn=100000}: C2's queue on two cores is often past the
-     * default 5, and methods are then compiled without type profiles) looked like the cure (0 of 14 runs boxed with
-     * a method per half) but was not (3 of 8 in a later try). So 256 bits keep the previous kernel.
+     * gains only through a scratch array ({@link #q6kHalf256}), and C2 compiles that path without its intrinsics in
+     * about half of the runs ({@link Q6KAt256}; 10 of 18 runs of bench-small, whether the whole kernel was one method
+     * or a method per half). Never compiling without profiles ({@code -XX:Tier3DelayOn=100000}: C2's queue on two
+     * cores is often past the default 5, and methods are then compiled without type profiles) looked like the cure
+     * (0 of 14 runs boxed with a method per half) but was not (3 of 8 in a later try).
      */
     private static void rowsQ6K512(MemorySegment seg, long rowBytes, int in, float[] q, float[] dx, float[] y, int yo, int r0, int r1) {
         int nsb = in / 256;
@@ -1430,7 +1591,7 @@ public final class MatMul {
      * 2816 × 1024, 1 GiB rotation, 2 threads): 5.8 → 8.1–8.5 GB/s at 512 bits (this kernel's width there until
      * 2026-12-04), 2.4 → 4.3–4.4 GB/s at 256 ({@code -XX:MaxVectorSize=32}); still compute-bound.
      */
-    private static void rowsQ6K256(MemorySegment seg, long rowBytes, int in, float[] q, float[] dx, float[] y, int yo, int r0, int r1) {
+    static void rowsQ6K256(MemorySegment seg, long rowBytes, int in, float[] q, float[] dx, float[] y, int yo, int r0, int r1) {
         int nsb = in / 256;
         int per = 32 / L;
         int perHalf = 16 / L; // vectors per 16-element sub-block (1 or 2)

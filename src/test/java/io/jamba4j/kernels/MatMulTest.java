@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class MatMulTest {
     static final GgmlType[] TYPES = {GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K};
@@ -409,6 +410,68 @@ class MatMulTest {
         }
         // and that is the dot product itself: weights (−32)·(−128) = 4096, activations 2
         assertEquals(in * 4096 * 2f, acc, 1e-5f * in * 4096 * 2);
+    }
+
+    /**
+     * The Q6_K row kernels {@link MatMul#rowsQ6K} chooses between give the reference's bits on raw random blocks: the
+     * integer-lane kernel at any width, the byte-cutting one at 256 bits where it is the 256-bit path (run the suite
+     * with {@code -Dtest.jvm.extra=-XX:UseAVX=2} to check it on an AVX-512 machine; at 512 bits
+     * {@code q6kRawBlocksAndTheirBoundAreExact} checks the 512-bit one through {@code rowsQ6K}).
+     */
+    @Test
+    void q6kRowKernelsEqualTheReference() {
+        int in = 1024, out = 37;
+        byte[] raw = new byte[out * 4 * 210];
+        new Random(66).nextBytes(raw);
+        for (int sb = 0; sb < out * 4; sb++) {
+            raw[210 * sb + 208] = (byte) 0x66;
+            raw[210 * sb + 209] = (byte) (sb % 3 == 0 ? 0x9E : 0x1E);
+        }
+        Tensor w = new Tensor("w", GgmlType.Q6_K, new long[]{out, in}, MemorySegment.ofArray(raw));
+        float[] x = randomX(in, 5), ref = new float[out];
+        MatMulReference.matmul(w, x, 0, 1, ref, 0);
+        float[] q = new float[in], dx = new float[in / 32], nbs = new float[in / 32];
+        MatMulReference.quantizeActivationQ8K(x, 0, in, q, 0, dx, 0, nbs, 0);
+        float[] ints = new float[out + 3];
+        MatMul.rowsQ6K256(w.data(), w.rowBytes(), in, q, dx, ints, 3, 0, out);
+        for (int o = 0; o < out; o++) assertEquals(Float.floatToIntBits(ref[o]), Float.floatToIntBits(ints[o + 3]), "integer lanes, row " + o);
+        if (MatMul.L == 8) {
+            float[] bytes = new float[out + 3];
+            MatMul.rowsQ6KBytes256(w.data(), w.rowBytes(), in, q, dx, bytes, 3, 0, out);
+            for (int o = 0; o < out; o++) assertEquals(Float.floatToIntBits(ref[o]), Float.floatToIntBits(bytes[o + 3]), "bytes at 256 bits, row " + o);
+        }
+    }
+
+    /** {@link MatMul.Q6KAt256}: a clean sampled call keeps the byte kernel, {@code SAMPLES} allocating ones in a row drop it. */
+    @Test
+    void q6kKernelChoiceAt256Bits() {
+        try {
+            MatMul.Q6KAt256.reset();
+            assumeTrue(MatMul.Q6KAt256.choice() == MatMul.Q6KAt256.WATCHING, "per-thread allocation is not measurable here");
+            int sampled = 0;
+            for (long n = 1; n <= MatMul.Q6KAt256.WATCH_FROM + 10L * MatMul.Q6KAt256.EVERY; n++) {
+                if (MatMul.Q6KAt256.sampleThisCall()) {
+                    assertTrue(n >= MatMul.Q6KAt256.WATCH_FROM && n % MatMul.Q6KAt256.EVERY == 0, "sampled call " + n);
+                    sampled++;
+                }
+            }
+            assertEquals(10, sampled);
+            for (int i = 1; i < MatMul.Q6KAt256.SAMPLES; i++) MatMul.Q6KAt256.record(1 << 20);
+            assertEquals(MatMul.Q6KAt256.WATCHING, MatMul.Q6KAt256.choice(), "one allocating sample short of the limit");
+            MatMul.Q6KAt256.record(1 << 20);
+            assertEquals(MatMul.Q6KAt256.INTS, MatMul.Q6KAt256.choice());
+            MatMul.Q6KAt256.record(0);
+            assertEquals(MatMul.Q6KAt256.INTS, MatMul.Q6KAt256.choice(), "decided once");
+
+            MatMul.Q6KAt256.reset();
+            for (int i = 0; i < 5; i++) MatMul.Q6KAt256.record(1 << 20);
+            MatMul.Q6KAt256.record(MatMul.Q6KAt256.CLEAN_BYTES - 1);
+            assertEquals(MatMul.Q6KAt256.BYTES, MatMul.Q6KAt256.choice(), "a clean call: compiled with its intrinsics");
+            for (int i = 0; i < MatMul.Q6KAt256.SAMPLES; i++) MatMul.Q6KAt256.record(1 << 20);
+            assertEquals(MatMul.Q6KAt256.BYTES, MatMul.Q6KAt256.choice(), "decided once");
+        } finally {
+            MatMul.Q6KAt256.reset();
+        }
     }
 
     /** The Q8_K activation quantization (llama.cpp's quantize_row_q8_K_ref) on hand-picked values. */
