@@ -360,6 +360,18 @@ class MatMulTest {
         }
     }
 
+    /** A Q6_K tensor of random bytes (every ql / qh bit pattern, signed scales over their range), d = ±0.0062. */
+    static Tensor rawQ6K(int out, int in, long seed) {
+        int blocks = out * in / 256;
+        byte[] raw = new byte[blocks * 210];
+        new Random(seed).nextBytes(raw);
+        for (int sb = 0; sb < blocks; sb++) {
+            raw[210 * sb + 208] = (byte) 0x66; // fp16 0x1E66 / 0x9E66
+            raw[210 * sb + 209] = (byte) (sb % 3 == 0 ? 0x9E : 0x1E);
+        }
+        return new Tensor("w", GgmlType.Q6_K, new long[]{out, in}, MemorySegment.ofArray(raw));
+    }
+
     /**
      * Q6_K from raw random bytes (every bit pattern of ql and qh, signed scales over their whole range), and at the
      * edge of its exactness bound: every 6-bit value 0 (weight −32), every scale −128 and activations that quantize
@@ -370,13 +382,7 @@ class MatMulTest {
     @Test
     void q6kRawBlocksAndTheirBoundAreExact() {
         int in = 512, out = 9;
-        byte[] raw = new byte[out * 2 * 210];
-        new Random(6).nextBytes(raw);
-        for (int sb = 0; sb < out * 2; sb++) {
-            int p = 210 * sb;
-            raw[p + 208] = (byte) 0x66; raw[p + 209] = (byte) (sb % 2 == 0 ? 0x1E : 0x9E); // d = ±0.0062 (fp16)
-        }
-        Tensor w = new Tensor("w", GgmlType.Q6_K, new long[]{out, in}, MemorySegment.ofArray(raw));
+        Tensor w = rawQ6K(out, in, 6);
         for (int T : new int[]{1, 3, 13, 40}) {
             float[] x = randomX(T * in, 17L * T);
             float[] y = new float[T * out], ref = new float[T * out];
@@ -421,13 +427,7 @@ class MatMulTest {
     @Test
     void q6kRowKernelsEqualTheReference() {
         int in = 1024, out = 37;
-        byte[] raw = new byte[out * 4 * 210];
-        new Random(66).nextBytes(raw);
-        for (int sb = 0; sb < out * 4; sb++) {
-            raw[210 * sb + 208] = (byte) 0x66;
-            raw[210 * sb + 209] = (byte) (sb % 3 == 0 ? 0x9E : 0x1E);
-        }
-        Tensor w = new Tensor("w", GgmlType.Q6_K, new long[]{out, in}, MemorySegment.ofArray(raw));
+        Tensor w = rawQ6K(out, in, 66);
         float[] x = randomX(in, 5), ref = new float[out];
         MatMulReference.matmul(w, x, 0, 1, ref, 0);
         float[] q = new float[in], dx = new float[in / 32], nbs = new float[in / 32];
