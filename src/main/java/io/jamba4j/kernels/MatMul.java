@@ -1379,7 +1379,8 @@ public final class MatMul {
         } else {
             long a0 = Q6KAt256.allocatedBytes();
             rowsQ6KBytes256(seg, rowBytes, in, q, dx, y, yo, r0, r1);
-            Q6KAt256.record(Q6KAt256.allocatedBytes() - a0);
+            long a1 = Q6KAt256.allocatedBytes();
+            Q6KAt256.record(a0 < 0 || a1 < 0 ? -1 : a1 - a0);
         }
     }
 
@@ -1436,10 +1437,15 @@ public final class MatMul {
             return THREADS.getCurrentThreadAllocatedBytes();
         }
 
-        /** A sampled call's allocation: decides once it is clean, or after {@value #SAMPLES} allocating ones in a row. */
+        /**
+         * A sampled call's allocation in bytes (negative: not measurable, as when the JVM's per-thread allocation
+         * accounting was turned off meanwhile; then the integer kernel): decides once it is clean, or after
+         * {@value #SAMPLES} allocating ones in a row.
+         */
         static synchronized void record(long bytes) {
             if (choice != WATCHING) return;
-            if (bytes < CLEAN_BYTES) choice = BYTES;
+            if (bytes < 0) choice = INTS;
+            else if (bytes < CLEAN_BYTES) choice = BYTES;
             else if (++boxedSamples >= SAMPLES) choice = INTS;
         }
 

@@ -469,6 +469,10 @@ class MatMulTest {
             assertEquals(MatMul.Q6KAt256.BYTES, MatMul.Q6KAt256.choice(), "a clean call: compiled with its intrinsics");
             for (int i = 0; i < MatMul.Q6KAt256.SAMPLES; i++) MatMul.Q6KAt256.record(1 << 20);
             assertEquals(MatMul.Q6KAt256.BYTES, MatMul.Q6KAt256.choice(), "decided once");
+
+            MatMul.Q6KAt256.reset();
+            MatMul.Q6KAt256.record(-1);
+            assertEquals(MatMul.Q6KAt256.INTS, MatMul.Q6KAt256.choice(), "allocation not measurable: the integer kernel");
         } finally {
             MatMul.Q6KAt256.reset();
         }
