@@ -1479,8 +1479,9 @@ public final class MatMul {
      * scratch array at 256 bits (eight bytes reloaded widening at a time: widening the byte vector in four parts was
      * no faster than {@link #rowsQ6K256}); returns acc after the half's four groups. A method of its own that takes
      * and returns no vector. Its first lines repeat {@link #rowsQ6K512}'s cutting: a helper returning the four byte
-     * vectors would box them wherever C2 kept it out of line. Measured on the development VM ({@code -XX:UseAVX=2}, 2816 × 1024, 256 MiB rotation, 2
-     * threads, medians of 15): 6.8 → 10.3 GB/s against {@link #rowsQ6K256}.
+     * vectors would box them wherever C2 kept it out of line, and {@link #rowsQ6K512} split per half the same way ran
+     * a quarter slower (9.9 against 13.5 GB/s). Measured on the development VM ({@code -XX:UseAVX=2}, 2816 × 1024,
+     * 256 MiB rotation, 2 threads, medians of 15): 6.8 → 10.3 GB/s against {@link #rowsQ6K256}.
      */
     private static float q6kHalf256(MemorySegment seg, long p, int h, float[] q, int qi, float d, float[] dx, int g, byte[] tmp, float acc) {
         long qlp = p + 64L * h, qhp = p + 128 + 32L * h, scp = p + 192 + 8L * h;
@@ -1588,13 +1589,14 @@ public final class MatMul {
         }
     }
 
-    /** 256-bit byte vectors: a Q6_K half's ql and qh bytes, 32 at a time ({@link #rowsQ6K512}). */
+    /** 256-bit byte vectors: a Q6_K half's ql and qh bytes, 32 at a time ({@link #rowsQ6K512}, {@link #q6kHalf256}). */
     private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
 
     /**
-     * {@link #rowsQ6K} at 256 bits: the four groups of a half summed side by side, each ql / qh byte loaded and widened
-     * to a 32-bit lane once (not once per group that uses it), the fields cut out there, and the scale applied as a
-     * float product instead of a 32-bit integer multiply. Measured on the development VM (JMH {@code matvec}, Q6_K
+     * {@link #rowsQ6K} with the fields cut out of 32-bit lanes, at 256 bits where {@link Q6KAt256} gives up the byte
+     * kernel or cannot watch it (valid at either width): the four groups of a half summed side by side, each ql / qh
+     * byte loaded and widened to a 32-bit lane once (not once per group that uses it), the fields cut out there, and
+     * the scale applied as a float product instead of a 32-bit integer multiply. Measured on the development VM (JMH {@code matvec}, Q6_K
      * 2816 × 1024, 1 GiB rotation, 2 threads): 5.8 → 8.1–8.5 GB/s at 512 bits (this kernel's width there until
      * 2026-12-04), 2.4 → 4.3–4.4 GB/s at 256 ({@code -XX:MaxVectorSize=32}); still compute-bound.
      */
