@@ -93,7 +93,8 @@ final class BenchCommand implements Callable<Integer> {
             // more means Vector API code running without its C2 intrinsics (boxed vectors), which JDK 25 now and then
             // leaves in place for a whole run (corretto/corretto-jdk#161: which compilation wins is nondeterministic)
             double[] allocPerTok = new double[reps];
-            var threadBean = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            // (HotSpot's extension; elsewhere the field is left out rather than the bench failing on a cast)
+            var threadBean = java.lang.management.ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t ? t : null;
             List<Tensor> stepWeights = stepWeights(j);
             long rss = -1;
             // the first repetition also compiles the decode path: left out of the medians and the profile when there
@@ -126,11 +127,11 @@ final class BenchCommand implements Callable<Integer> {
                 if (profiled) prefillNanos += System.nanoTime() - a;
                 Parallel.Stats p0 = Parallel.stats();
                 s.profile(profiled ? stepProfile : null);
-                long heap0 = threadBean.getTotalThreadAllocatedBytes();
+                long heap0 = threadBean == null ? -1 : threadBean.getTotalThreadAllocatedBytes();
                 long b = System.nanoTime();
                 for (int k = 0; k < gen; k++) tok = Sampler.argmax(s.step(tok), 0, v);
                 long c = System.nanoTime();
-                long heap1 = threadBean.getTotalThreadAllocatedBytes();
+                long heap1 = threadBean == null ? -1 : threadBean.getTotalThreadAllocatedBytes();
                 allocPerTok[r] = heap0 < 0 || heap1 < 0 ? Double.NaN : (heap1 - heap0) / (double) gen;
                 s.profile(null);
                 if (profiled) profiledNanos += c - b;
