@@ -590,8 +590,8 @@ public final class MatMul {
     }
 
     /**
-     * The F32 matrix-vector kernel in use: 1 or 4 rows per step, or 0 while the first F32 products still time both
-     * ({@link F32Rows}). Results never depend on it.
+     * The F32 matrix-vector kernel in use: 1, 2 or 4 rows per step, or 0 while the first F32 products still time
+     * them ({@link F32Rows}). Results never depend on it.
      */
     public static int f32MatvecRows() {
         return F32Rows.current();
@@ -761,7 +761,7 @@ public final class MatMul {
         int[] nbsI = new int[0];
         /** F32 only: the activation copied to a 64-byte boundary ({@link #rowsF32}). */
         MemorySegment xAligned = MemorySegment.NULL;
-        /** F32 only: rows per step, 1 or 4 ({@link F32Rows}). */
+        /** F32 only: rows per step, 1, 2 or 4 ({@link F32Rows}). */
         int f32Rows;
         /** The activation as the row kernels take it: xv from xo, or xAligned (F32); own buffers or another's. */
         float[] xv, dxv;
@@ -831,8 +831,11 @@ public final class MatMul {
             int in = w.cols();
             switch (w.type()) {
                 case F32 -> {
-                    if (f32Rows == 4) rowsF32x4(seg, rowBytes, in, xav, y, yOff, r0, r1);
-                    else rowsF32(seg, rowBytes, in, xav, y, yOff, r0, r1);
+                    switch (f32Rows) {
+                        case 2 -> rowsF32x2(seg, rowBytes, in, xav, y, yOff, r0, r1);
+                        case 4 -> rowsF32x4(seg, rowBytes, in, xav, y, yOff, r0, r1);
+                        default -> rowsF32(seg, rowBytes, in, xav, y, yOff, r0, r1);
+                    }
                 }
                 case F16 -> rowsF16x4(seg, rowBytes, in, xv, xo, y, yOff, r0, r1);
                 case BF16 -> rowsBF16x4(seg, rowBytes, in, xv, xo, y, yOff, r0, r1);
@@ -951,6 +954,32 @@ public final class MatMul {
     }
 
     /**
+     * F32 rows, two at a time, one from each half of {@code [r0, r1)}: each step loads one x vector and the matching
+     * weights of rows {@code r} and {@code r + h} ({@code h} half the range), so a thread reads two sequential weight
+     * streams — the pattern of the bandwidth probe's fastest read ({@link KernelBench#sumSegment}). One accumulator per
+     * row, as in {@link #rowsF32}, so all three kernels give the same bits. The row left over goes alone.
+     */
+    static void rowsF32x2(MemorySegment seg, long rowBytes, int in, MemorySegment x, float[] y, int yo, int r0, int r1) {
+        int upL = in & ~(L - 1);
+        int h = (r1 - r0) / 2;
+        long hb = h * rowBytes;
+        for (int r = r0; r < r0 + h; r++) {
+            long b0 = r * rowBytes, b1 = b0 + hb;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0;
+            int i = 0;
+            for (; i < upL; i += L) {
+                long p = 4L * i;
+                FloatVector xv = FloatVector.fromMemorySegment(F, x, p, LE);
+                a0 = a0.add(FloatVector.fromMemorySegment(F, seg, b0 + p, LE).mul(xv));
+                a1 = a1.add(FloatVector.fromMemorySegment(F, seg, b1 + p, LE).mul(xv));
+            }
+            y[yo + r] = tailF32(seg, b0, x, i, in, VectorOps.sumLanes(a0));
+            y[yo + r + h] = tailF32(seg, b1, x, i, in, VectorOps.sumLanes(a1));
+        }
+        rowsF32(seg, rowBytes, in, x, y, yo, r0 + 2 * h, r1);
+    }
+
+    /**
      * F32 rows one at a time: one sequential weight stream per thread and <em>one</em> accumulator. With two or four
      * accumulators C2 unrolls the loop and then groups the loads by accumulator, so a row is read out of order in
      * 128- or 256-byte strides, which streams markedly slower (our reading: the hardware prefetchers then see
@@ -989,29 +1018,30 @@ public final class MatMul {
     }
 
     /**
-     * Chooses between the F32 matvec kernels {@link #rowsF32} (one row at a time) and {@link #rowsF32x4} (four): which
-     * streams faster depends on the machine's prefetchers, and both compute every row with the same operations in
-     * the same order, so the choice never changes a result. Measured on two development VMs of the same kind, 2
-     * threads: one (AVX-512 FMA peak ~480 GFLOP/s) streamed 7–22% faster four rows at a time, the other (~230
-     * GFLOP/s) 13% faster one row at a time (a decode-like sequence of bench-small's matrices, 20 alternating rounds in
-     * one process: 25.3 vs 28.5 GB/s at 512 bits, 26.7 vs 32.7 at 256 bits; those kernels had two accumulators per
-     * row and took four adjacent rows). With one accumulator per row and the four rows taken from the quarters of the
-     * range (since 2026-12-04), on the first kind of VM the four-row kernel was faster at both widths (see
-     * {@link #rowsF32x4}). Property {@code jamba4j.f32rows}:
-     * {@code 1}, {@code 4}, or {@code auto} (default): the first large (≥ 1 MiB) F32 matrix-vector products of the
-     * process alternate between the two; after {@value #WARMUP_CALLS} untimed calls (JIT compilation),
-     * {@value #TRIAL_CALLS} of each are timed over the same seconds so that both see the
-     * same machine, and the one with the higher median rate (bytes / time of one call) is kept from then on. The
-     * median, not total bytes over total time: one call that a descheduled thread holds up for a millisecond (on the
-     * development VM this happens every few hundred calls) outweighs a 5% difference in the totals.
+     * Chooses among the F32 matvec kernels {@link #rowsF32} (one row at a time), {@link #rowsF32x2} (two, from the
+     * halves of the range) and {@link #rowsF32x4} (four, from the quarters): which streams faster depends on the
+     * machine's prefetchers, and all compute every row with the same operations in the same order, so the choice
+     * never changes a result. Measured on two development VMs of the same kind, 2 threads: one (AVX-512 FMA peak ~480
+     * GFLOP/s) streamed 7–22% faster four rows at a time, the other (~230 GFLOP/s) 13% faster one row at a time (a
+     * decode-like sequence of bench-small's matrices, 20 alternating rounds in one process: 25.3 vs 28.5 GB/s at 512
+     * bits, 26.7 vs 32.7 at 256 bits; those kernels had two accumulators per row and took four adjacent rows). With
+     * one accumulator per row and the four rows taken from the quarters of the range (since 2026-12-04), on the first
+     * kind of VM the four-row kernel was faster at both widths (see {@link #rowsF32x4}); the two-row kernel
+     * (2026-12-05) was faster again there (see {@link #rowsF32x2}). Property {@code jamba4j.f32rows}:
+     * {@code 1}, {@code 2}, {@code 4}, or {@code auto} (default): the first large (≥ 1 MiB) F32 matrix-vector products
+     * of the process take the three in turn; after {@value #WARMUP_CALLS} untimed calls (JIT compilation),
+     * {@value #TRIAL_CALLS} of each are timed over the same seconds so that all see the same machine, and the one
+     * with the highest median rate (bytes / time of one call) is kept from then on. The median, not total bytes over
+     * total time: one call that a descheduled thread holds up for a millisecond (on the development VM this happens
+     * every few hundred calls) outweighs a 5% difference in the totals.
      */
     static final class F32Rows {
         private F32Rows() {}
 
         static final int TRIAL_CALLS = 64;
         /**
-         * Trial calls left untimed first: the first calls run while the JIT still compiles the two kernels, which
-         * would favour the one compiled first (the one-row kernel, which the four-row one also calls for its
+         * Trial calls left untimed first: the first calls run while the JIT still compiles the kernels, which
+         * would favour the one compiled first (the one-row kernel, which the others also call for their
          * remainder rows, gets hot first). 256 calls are about four decode steps of bench-small.
          */
         static final int WARMUP_CALLS = 256;
@@ -1020,23 +1050,27 @@ public final class MatMul {
         /** 1 or 4 once chosen (or forced), 0 while the trial runs. */
         private static volatile int choice = forced();
         private static final java.util.concurrent.atomic.AtomicInteger TURN = new java.util.concurrent.atomic.AtomicInteger();
-        private static final double[][] RATES = new double[2][TRIAL_CALLS];
-        private static final int[] CALLS = new int[2];
+        private static final double[][] RATES = new double[3][TRIAL_CALLS];
+        private static final int[] CALLS = new int[3];
 
         private static int forced() {
             String p = System.getProperty("jamba4j.f32rows", "auto").trim();
             return switch (p) {
                 case "1" -> 1;
+                case "2" -> 2;
                 case "4" -> 4;
                 case "auto", "" -> 0;
-                default -> throw new IllegalArgumentException("jamba4j.f32rows must be 1, 4 or auto, got '" + p + "'");
+                default -> throw new IllegalArgumentException("jamba4j.f32rows must be 1, 2, 4 or auto, got '" + p + "'");
             };
         }
+
+        /** The kernels on trial, by rows per step. */
+        private static final int[] KERNELS = {1, 2, 4};
 
         /** Rows per step for the next F32 matvec. */
         static int pick() {
             int c = choice;
-            return c != 0 ? c : (TURN.getAndIncrement() & 1) == 0 ? 1 : 4;
+            return c != 0 ? c : KERNELS[Math.floorMod(TURN.getAndIncrement(), KERNELS.length)];
         }
 
         /** Whether a matvec of {@code bytes} weights is part of the trial (its time is to be {@link #record}ed). */
@@ -1050,12 +1084,14 @@ public final class MatMul {
                 warmup--;
                 return;
             }
-            int k = rows == 4 ? 1 : 0;
+            int k = java.util.Arrays.binarySearch(KERNELS, rows);
             if (CALLS[k] < TRIAL_CALLS) RATES[k][CALLS[k]++] = bytes / (double) Math.max(1, nanos);
-            if (CALLS[0] >= TRIAL_CALLS && CALLS[1] >= TRIAL_CALLS) {
-                double one = median(RATES[0]), four = median(RATES[1]);
-                choice = four > one ? 4 : 1;
+            int best = 0;
+            for (int j = 0; j < KERNELS.length; j++) {
+                if (CALLS[j] < TRIAL_CALLS) return;
+                if (median(RATES[j]) > median(RATES[best])) best = j;
             }
+            choice = KERNELS[best];
         }
 
         private static double median(double[] v) {

@@ -156,31 +156,35 @@ class MatMulTest {
         assertArrayEquals(ref, y);
     }
 
-    /** The two F32 matvec kernels (one row or four per step, chosen at run time) give the same bits, over any row range. */
+    /** The three F32 matvec kernels (one, two or four rows per step, chosen at run time) give the same bits, over any row range. */
     @Test
     void f32RowKernelsAgreeBitForBit() {
-        for (int[] s : new int[][]{{1, 16}, {7, 100}, {13, 1024}, {41, 1000}, {64, 2048}}) {
+        for (int[] s : new int[][]{{1, 16}, {2, 16}, {7, 100}, {13, 1024}, {41, 1000}, {64, 2048}}) {
             Tensor w = randomWeight(GgmlType.F32, s[0], s[1], 11L * s[0] + s[1], s[0] % 5);
             float[] x = randomX(s[1] + 3, s[1]);
-            float[] one = new float[s[0] + 2], four = new float[s[0] + 2];
+            float[] one = new float[s[0] + 2], two = new float[s[0] + 2], four = new float[s[0] + 2];
             java.lang.foreign.MemorySegment xs = java.lang.foreign.Arena.ofAuto().allocate(4L * s[1], 64);
             java.lang.foreign.MemorySegment.copy(x, 3, xs, Tensor.F32_LE, 0, s[1]);
             MatMul.rowsF32(w.data(), w.rowBytes(), s[1], xs, one, 2, 0, s[0]);
+            MatMul.rowsF32x2(w.data(), w.rowBytes(), s[1], xs, two, 2, 0, s[0]);
             MatMul.rowsF32x4(w.data(), w.rowBytes(), s[1], xs, four, 2, 0, s[0]);
             for (int o = 0; o < s[0]; o++) {
-                assertEquals(Float.floatToIntBits(one[o + 2]), Float.floatToIntBits(four[o + 2]), s[0] + "x" + s[1] + " row " + o);
+                assertEquals(Float.floatToIntBits(one[o + 2]), Float.floatToIntBits(two[o + 2]), s[0] + "x" + s[1] + " row " + o + " (two rows per step)");
+                assertEquals(Float.floatToIntBits(one[o + 2]), Float.floatToIntBits(four[o + 2]), s[0] + "x" + s[1] + " row " + o + " (four rows per step)");
             }
-            // a range that starts inside the matrix (the four-row kernel takes its rows from the range's quarters)
-            float[] part = new float[s[0] + 2];
+            // a range that starts inside the matrix (the multi-row kernels take their rows from the range's halves or quarters)
             int r0 = s[0] / 3;
-            MatMul.rowsF32x4(w.data(), w.rowBytes(), s[1], xs, part, 2, r0, s[0]);
+            float[] partTwo = new float[s[0] + 2], partFour = new float[s[0] + 2];
+            MatMul.rowsF32x2(w.data(), w.rowBytes(), s[1], xs, partTwo, 2, r0, s[0]);
+            MatMul.rowsF32x4(w.data(), w.rowBytes(), s[1], xs, partFour, 2, r0, s[0]);
             for (int o = 0; o < s[0]; o++) {
                 float want = o < r0 ? 0f : one[o + 2];
-                assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(part[o + 2]), s[0] + "x" + s[1] + " from " + r0 + ", row " + o);
+                assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(partTwo[o + 2]), s[0] + "x" + s[1] + " from " + r0 + ", row " + o + " (two)");
+                assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(partFour[o + 2]), s[0] + "x" + s[1] + " from " + r0 + ", row " + o + " (four)");
             }
         }
         int rows = MatMul.f32MatvecRows();
-        assertTrue(rows == 0 || rows == 1 || rows == 4, "f32MatvecRows = " + rows);
+        assertTrue(rows == 0 || rows == 1 || rows == 2 || rows == 4, "f32MatvecRows = " + rows);
     }
 
     /** The F16 and BF16 matvec kernels (four rows per step, from the quarters of the range) give the bits of one row at a time. */
