@@ -131,19 +131,20 @@ final class KernelReport {
         if (apart) {
             md.append("\n### F32 matrix × vector taken apart\n\n");
             md.append("Without hardware counters (none on the development VM), by ablation: the `matvecTakenApart` benchmark runs, ");
-            md.append("in turn on successive copies, the decode's call (`MatMul.matmul`), the row kernel alone over one part of the rows ");
-            md.append("per thread, the same with an FMA per step in place of its multiply and add (the kernel until 2026-12-04), its ");
+            md.append("in turn on successive copies, the decode's call (`MatMul.matmul`), the four-row kernel alone over one part of the ");
+            md.append("rows per thread, the two-row kernel the same way (two weight streams per thread instead of four), the four-row ");
+            md.append("kernel with an FMA per step in place of its multiply and add (the kernel until 2026-12-04), its ");
             md.append("loop without activation loads (a constant vector), its loop summing the weights (no multiply), a ");
             md.append("four-stream read of the same parts (the kernel's streams, without rows), and the probe's two-stream read ");
             md.append("(`KernelBench.F32Part`). Each part drops one thing, so the steps between columns say what that thing costs; all ");
             md.append("rates come from the same seconds and are given as % of the last column.\n\n");
-            md.append("| W (out × in) | decode's call | row kernel | row kernel with FMA | no activation loads | no multiply (row sums) | 4-stream read | read GB/s |\n");
-            md.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+            md.append("| W (out × in) | decode's call | row kernel | two-row kernel | row kernel with FMA | no activation loads | no multiply (row sums) | 4-stream read | read GB/s |\n");
+            md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             for (Result r : rs) {
                 if (!r.name.equals("matvecTakenApart")) continue;
                 double read = paired(r, "readBytes", "readNanos");
                 StringBuilder row = new StringBuilder("| ").append(shape(r.param("shape"))).append(" |");
-                for (String part : new String[]{"matmul", "kernel", "fma", "xInRegister", "rowSums", "read4"}) {
+                for (String part : new String[]{"matmul", "kernel", "twoRows", "fma", "xInRegister", "rowSums", "read4"}) {
                     double v = paired(r, part + "Bytes", part + "Nanos");
                     row.append(' ').append(num(v)).append(" (").append(pct(v, read)).append(") |");
                 }

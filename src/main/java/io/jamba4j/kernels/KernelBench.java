@@ -387,8 +387,10 @@ public final class KernelBench {
     public enum F32Part {
         /** The decode's call: {@link MatMul#matmul} with T = 1 (activation copy, guided chunks, the row kernel). */
         MATMUL,
-        /** The row kernel ({@code MatMul.rowsF32x4}) over one contiguous part of the rows per thread. */
+        /** The four-row kernel ({@code MatMul.rowsF32x4}) over one contiguous part of the rows per thread. */
         KERNEL,
+        /** The two-row kernel ({@code MatMul.rowsF32x2}: two weight streams per thread instead of four), as KERNEL. */
+        KERNEL_TWO_ROWS,
         /** The row kernel with an FMA per step instead of a multiply and an add (the kernel until 2026-12-04). */
         KERNEL_WITH_FMA,
         /** The row kernel's loop with the activation held in a register: no activation loads. */
@@ -421,6 +423,7 @@ public final class KernelBench {
                 int r0 = (int) ((long) rows * k / parts), r1 = (int) ((long) rows * (k + 1) / parts);
                 switch (part) {
                     case KERNEL -> MatMul.rowsF32x4(seg, rowBytes, in, x, y, 0, r0, r1);
+                    case KERNEL_TWO_ROWS -> MatMul.rowsF32x2(seg, rowBytes, in, x, y, 0, r0, r1);
                     case KERNEL_WITH_FMA, X_IN_REGISTER, ROW_SUMS -> rowsVariant(seg, rowBytes, in, x, y, r0, r1, part);
                     case READ_FOUR_STREAMS -> partial[k] = sumSegment(seg, r0 * rowBytes, ((r1 - r0) * rowBytes) & -4L * F.vectorByteSize(), 4);
                     case READ -> partial[k] = sumSegment(seg, r0 * rowBytes, ((r1 - r0) * rowBytes) & -2L * F.vectorByteSize(), 2);

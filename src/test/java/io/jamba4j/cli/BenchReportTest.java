@@ -56,8 +56,8 @@ class BenchReportTest {
         jmh(all, "selectiveScan", "tokens=512", 100, 0, 10e9);
         // per second of iteration, 12 GB per part: 0.24 s (50 GB/s) for the call ... 0.15 s (80 GB/s) for the read
         ObjectNode parts = jmh(all, "matvecTakenApart", "shape=2816x1024", 500, 0, 0);
-        String[] names = {"matmul", "kernel", "fma", "xInRegister", "rowSums", "read4", "read"};
-        double[] nanos = {0.24e9, 0.2e9, 0.3e9, 0.1875e9, 0.1765e9, 0.16e9, 0.15e9};
+        String[] names = {"matmul", "kernel", "twoRows", "fma", "xInRegister", "rowSums", "read4", "read"};
+        double[] nanos = {0.24e9, 0.2e9, 0.1714e9, 0.3e9, 0.1875e9, 0.1765e9, 0.16e9, 0.15e9};
         for (int i = 0; i < names.length; i++) counters(parts, names[i] + "Bytes", 12e9, names[i] + "Nanos", nanos[i]);
         Path json = tmp.resolve("jmh.json");
         OM.writeValue(json.toFile(), all);
@@ -74,7 +74,7 @@ class BenchReportTest {
         assertTrue(md.contains("| 1024 × 2048 | 150.0 ± 1.5 | 38% |"), md);
         assertTrue(md.contains("| 512 | 100 | 10.0 ± 0.1 |"), md);
         // taken apart: each part's GB/s and % of the two-stream read of the same seconds
-        assertTrue(md.contains("| 2816 × 1024 | 50.0 (63%) | 60.0 (75%) | 40.0 (50%) | 64.0 (80%) | 68.0 (85%) | 75.0 (94%) | 80.0 |"), md);
+        assertTrue(md.contains("| 2816 × 1024 | 50.0 (63%) | 60.0 (75%) | 70.0 (88%) | 40.0 (50%) | 64.0 (80%) | 68.0 (85%) | 75.0 (94%) | 80.0 |"), md);
     }
 
     /** A run without the probes still gives its rates, and says why the fractions are missing. */

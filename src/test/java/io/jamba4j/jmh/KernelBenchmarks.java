@@ -192,12 +192,13 @@ public class KernelBenchmarks {
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.OPERATIONS)
     public static class Parts {
-        public long matmulBytes, matmulNanos, kernelBytes, kernelNanos, fmaBytes, fmaNanos, xInRegisterBytes, xInRegisterNanos,
-                rowSumsBytes, rowSumsNanos, read4Bytes, read4Nanos, readBytes, readNanos;
+        public long matmulBytes, matmulNanos, kernelBytes, kernelNanos, twoRowsBytes, twoRowsNanos, fmaBytes, fmaNanos,
+                xInRegisterBytes, xInRegisterNanos, rowSumsBytes, rowSumsNanos, read4Bytes, read4Nanos, readBytes, readNanos;
 
         @Setup(Level.Iteration)
         public void reset() {
-            matmulBytes = matmulNanos = kernelBytes = kernelNanos = fmaBytes = fmaNanos = xInRegisterBytes = xInRegisterNanos = 0;
+            matmulBytes = matmulNanos = kernelBytes = kernelNanos = twoRowsBytes = twoRowsNanos = fmaBytes = fmaNanos = 0;
+            xInRegisterBytes = xInRegisterNanos = 0;
             rowSumsBytes = rowSumsNanos = read4Bytes = read4Nanos = readBytes = readNanos = 0;
         }
 
@@ -205,6 +206,7 @@ public class KernelBenchmarks {
             switch (part) {
                 case MATMUL -> { matmulBytes += bytes; matmulNanos += nanos; }
                 case KERNEL -> { kernelBytes += bytes; kernelNanos += nanos; }
+                case KERNEL_TWO_ROWS -> { twoRowsBytes += bytes; twoRowsNanos += nanos; }
                 case KERNEL_WITH_FMA -> { fmaBytes += bytes; fmaNanos += nanos; }
                 case X_IN_REGISTER -> { xInRegisterBytes += bytes; xInRegisterNanos += nanos; }
                 case ROW_SUMS -> { rowSumsBytes += bytes; rowSumsNanos += nanos; }
@@ -218,9 +220,9 @@ public class KernelBenchmarks {
      * The F32 matrix × vector taken apart ({@link KernelBench.F32Part}): per invocation each part once, in turn, each
      * on the next copy of the rotation, timed into {@link Parts}. From the decode's call down to a plain read, each
      * part but one drops one thing (the call's chunking and activation copy; the activation loads; the multiplies;
-     * the rows, i.e. a reduction and a loop restart every row; two of the four streams), and one puts back the
-     * kernel's former FMA in place of its multiply and add, so that the gaps between their rates from the same
-     * seconds show what each costs.
+     * the rows, i.e. a reduction and a loop restart every row; two of the four streams), one puts back the
+     * kernel's former FMA in place of its multiply and add, and one runs the two-row kernel (two streams per thread),
+     * so that the gaps between their rates from the same seconds show what each costs.
      */
     @Benchmark
     public float matvecTakenApart(F32Weights s, Parts p) {
