@@ -234,11 +234,14 @@ class MatMulTest {
     /**
      * F32 and BF16 products of up to {@link MatMul#FEW_TOKENS} tokens ({@code MatMul.fewTokens}) give every token the
      * bits of its own matrix-vector product: split across threads or not, with column tails (in not a multiple of
-     * the vector length) and token counts not a multiple of four, BF16 with rounded and with float activations.
+     * the vector length), odd row counts and token counts not a multiple of four, BF16 with rounded and with float
+     * activations.
      */
     @Test
     void fewTokensEqualTheirMatvecsBitForBit() {
+        // F32 row counts odd and even, serial and split (the F32 kernel takes rows in pairs from a range's halves)
         for (Tensor w0 : new Tensor[]{randomWeight(GgmlType.F32, 40, 256, 11, 0), randomWeight(GgmlType.F32, 600, 100, 12, 0),
+                randomWeight(GgmlType.F32, 41, 100, 15, 0), randomWeight(GgmlType.F32, 333, 256, 16, 0),
                 randomWeight(GgmlType.BF16, 37, 250, 13, 0), randomWeight(GgmlType.BF16, 700, 512, 14, 0)}) {
             for (Tensor w : new Tensor[]{w0, w0.withFloatActivations()}) {
                 int in = w.cols(), out = (int) w.rows();
