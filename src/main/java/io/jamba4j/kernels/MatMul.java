@@ -1225,6 +1225,7 @@ public final class MatMul {
      */
     static void rowsF16x4(MemorySegment seg, long rowBytes, int in, float[] x, int xo, float[] y, int yo, int r0, int r1) {
         int upL = in & ~(L - 1);
+        float[] tile = TILE.get();
         int q = (r1 - r0) / 4;
         long qb = q * rowBytes;
         for (int r = r0; r < r0 + q; r++) {
@@ -1251,13 +1252,23 @@ public final class MatMul {
                 a3 = s3h.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().blend(s3h.or(0x7F800000), m3.compare(VectorOperators.GE, 0x7C00))
                         .or(h3.and(0x80000000)).reinterpretAsFloats().fma(xv, a3);
             }
-            y[yo + r] = tailHalf(false, seg, b0, x, xo, i, in, VectorOps.sumLanes(a0));
-            y[yo + r + q] = tailHalf(false, seg, b1, x, xo, i, in, VectorOps.sumLanes(a1));
-            y[yo + r + 2 * q] = tailHalf(false, seg, b2, x, xo, i, in, VectorOps.sumLanes(a2));
-            y[yo + r + 3 * q] = tailHalf(false, seg, b3, x, xo, i, in, VectorOps.sumLanes(a3));
+            // the four sums through memory: C2 stops inlining into this method before it reaches VectorOps.sumLanes
+            // (NodeCountInliningCutoff, JDK 25), and a vector passed to a call it did not inline is boxed: 28.7 MB
+            // of garbage per bench-small decode step before this
+            a0.intoArray(tile, 0);
+            a1.intoArray(tile, L);
+            a2.intoArray(tile, 2 * L);
+            a3.intoArray(tile, 3 * L);
+            y[yo + r] = tailHalf(false, seg, b0, x, xo, i, in, VectorOps.sumLanes(tile, 0));
+            y[yo + r + q] = tailHalf(false, seg, b1, x, xo, i, in, VectorOps.sumLanes(tile, L));
+            y[yo + r + 2 * q] = tailHalf(false, seg, b2, x, xo, i, in, VectorOps.sumLanes(tile, 2 * L));
+            y[yo + r + 3 * q] = tailHalf(false, seg, b3, x, xo, i, in, VectorOps.sumLanes(tile, 3 * L));
         }
         rowsF16(seg, rowBytes, in, x, xo, y, yo, r0 + 4 * q, r1);
     }
+
+    /** Each thread's four accumulators of {@link #rowsF16x4}, stored for their lane sums. */
+    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[4 * L]);
 
     /** BF16 rows one at a time, one accumulator (see {@link #rowsF32}): the remainder rows of {@link #rowsBF16x4}. */
     static void rowsBF16(MemorySegment seg, long rowBytes, int in, float[] x, int xo, float[] y, int yo, int r0, int r1) {

@@ -34,6 +34,14 @@ public final class VectorOps {
         return v.lane(0);
     }
 
+    /**
+     * {@link #sumLanes(FloatVector)} of the vector stored at {@code v[off]}: for kernels so large that C2 stops
+     * inlining into them (NodeCountInliningCutoff), which would otherwise pass a boxed vector here on every call.
+     */
+    public static float sumLanes(float[] v, int off) {
+        return sumLanes(FloatVector.fromArray(F, v, off));
+    }
+
     /** Σ a[aOff+i] · b[bOff+i] for i in [0, n), float32 with SIMD accumulators. */
     public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         int i = 0;
