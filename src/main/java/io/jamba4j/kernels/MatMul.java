@@ -193,10 +193,36 @@ public final class MatMul {
         else Parallel.forRangeGuided(units, Math.max(1, matvecGrain(rowBytes, out) / rowsPerUnit), body);
     }
 
+    /**
+     * A thread's scratch arrays for {@link #tokenLanes} and {@link #tokenLanesQ}, grown as needed and kept: those
+     * paths allocated them per call and per chunk of rows (8 × 2816 floats a chunk for an expert's down projection),
+     * some 80 MB of garbage per 16-token bench-small prefill. The calling thread's slots hold the activations, every
+     * executing thread's (the caller's too) the rows it widens; no slot is used by two calls at once (a body never
+     * starts another product). No result depends on what a slot held before: the lanes past the last token are
+     * zeroed, as a fresh array's were, and every other element read is written in the same call first.
+     */
+    private static final class Scratch {
+        static final int XT = 0, DXT = 1, NBT = 2, ROW = 3, ROWD = 4, ROWN = 5, WR = 6, DWR = 7, MWR = 8, TILE = 9;
+        private final float[][] arrays = new float[10][0];
+
+        float[] floats(int slot, int n) {
+            if (arrays[slot].length < n) arrays[slot] = new float[n];
+            return arrays[slot];
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
     /** Places token {@code t}'s {@code n} values into a lanes layout: {@code dst[(t / L · n + k) · L + t % L] = v[k]}. */
     private static void toLanes(float[] v, int n, int t, float[] dst) {
         int b = (t / L) * n * L + t % L;
         for (int k = 0; k < n; k++) dst[b + k * L] = v[k];
+    }
+
+    /** Zeros lane {@code t} of a lanes layout of {@code n} values ({@link #toLanes}). */
+    private static void clearLanes(int n, int t, float[] dst) {
+        int b = (t / L) * n * L + t % L;
+        for (int k = 0; k < n; k++) dst[b + k * L] = 0f;
     }
 
     /**
@@ -223,18 +249,21 @@ public final class MatMul {
         boolean bf16 = w.type() == GgmlType.BF16;
         boolean round = bf16 && w.activationType() != GgmlType.F32;
         int panels = (T + L - 1) / L;
-        float[] xt = new float[panels * in * L]; // xt[(p·in + k)·L + lane] = X'[p·L + lane, k]
-        float[] row = new float[in];
+        Scratch sc = SCRATCH.get();
+        float[] xt = sc.floats(Scratch.XT, panels * in * L); // xt[(p·in + k)·L + lane] = X'[p·L + lane, k]
+        float[] row = sc.floats(Scratch.ROW, in);
         for (int t = 0; t < T; t++) {
             if (round) roundRowBf16(x, xOff + t * in, row, 0, in);
             else System.arraycopy(x, xOff + t * in, row, 0, in);
             toLanes(row, in, t, xt);
         }
+        for (int t = T; t < panels * L; t++) clearLanes(in, t, xt); // the last panel's unused lanes: zeros, as new
         MemorySegment seg = w.data();
         long rowBytes = w.rowBytes();
         overRows(rowBytes, out, TL_ROWS, (g0, g1) -> {
-            float[] wr = new float[TL_ROWS * in];
-            float[] tile = new float[TL_ROWS * L]; // tile[j·L + lane]: row o0 + j, token p·L + lane
+            Scratch own = SCRATCH.get(); // the executing thread's
+            float[] wr = own.floats(Scratch.WR, TL_ROWS * in);
+            float[] tile = own.floats(Scratch.TILE, TL_ROWS * L); // tile[j·L + lane]: row o0 + j, token p·L + lane
             for (int g = g0; g < g1; g++) {
                 int o0 = g * TL_ROWS, rows = Math.min(TL_ROWS, out - o0);
                 for (int j = 0; j < rows; j++) {
@@ -360,9 +389,11 @@ public final class MatMul {
         int span = q4k ? 128 : 32;
         int panels = (T + L - 1) / L;
         // as tokenLanes' xt; dxt per 32-block; nbt (Q4_K's min correction) the 32-groups' −Σ q_x
-        float[] xt = new float[panels * in * L], dxt = new float[panels * nb * L];
-        float[] nbt = new float[q4k ? panels * nb * L : 0];
-        float[] row = new float[in], rowd = new float[Math.max(1, nb)], rown = new float[Math.max(1, nb)];
+        Scratch sc = SCRATCH.get();
+        float[] xt = sc.floats(Scratch.XT, panels * in * L), dxt = sc.floats(Scratch.DXT, panels * nb * L);
+        float[] nbt = sc.floats(Scratch.NBT, q4k ? panels * nb * L : 0);
+        float[] row = sc.floats(Scratch.ROW, in), rowd = sc.floats(Scratch.ROWD, Math.max(1, nb));
+        float[] rown = sc.floats(Scratch.ROWN, Math.max(1, nb));
         for (int t = 0; t < T; t++) {
             if (kq) {
                 MatMulReference.quantizeActivationQ8K(x, xOff + t * in, in, row, 0, rowd, 0, rown, 0);
@@ -373,13 +404,20 @@ public final class MatMul {
             toLanes(row, in, t, xt);
             toLanes(rowd, nb, t, dxt);
         }
+        for (int t = T; t < panels * L; t++) { // the last panel's unused lanes: zeros, as new
+            clearLanes(in, t, xt);
+            clearLanes(nb, t, dxt);
+            if (q4k) clearLanes(nb, t, nbt);
+        }
         MemorySegment seg = w.data();
         long rowBytes = w.rowBytes();
         overRows(rowBytes, out, TL_ROWS, (g0, g1) -> {
             // per row j: values in wr[j·in ..]; scales in dwr[j·nb ..] (Q4_K: d, dmin of super-block sb at 2sb, 2sb+1),
             // Q4_K's mins m_g in mwr[j·nb ..]
-            float[] wr = new float[TL_ROWS * in], dwr = new float[TL_ROWS * nb], mwr = new float[TL_ROWS * nb];
-            float[] tile = new float[4 * L]; // as tokenLanes' tile, four rows
+            Scratch own = SCRATCH.get(); // the executing thread's
+            float[] wr = own.floats(Scratch.WR, TL_ROWS * in), dwr = own.floats(Scratch.DWR, TL_ROWS * nb);
+            float[] mwr = own.floats(Scratch.MWR, TL_ROWS * nb);
+            float[] tile = own.floats(Scratch.TILE, 4 * L); // as tokenLanes' tile, four rows
             for (int g = g0; g < g1; g++) {
                 int o0 = g * TL_ROWS, rows = Math.min(TL_ROWS, out - o0);
                 widenRows(type, seg, rowBytes, in, o0, rows, wr, dwr, mwr, 0);
@@ -540,6 +578,7 @@ public final class MatMul {
      */
     static void rowsF32T(MemorySegment seg, long rowBytes, int in, MemorySegment x, int T, float[] y, int yo, int out, int r0, int r1) {
         int upL = in & ~(L - 1);
+        float[] tile = TILE.get();
         int h = (r1 - r0) / 2;
         long hb = h * rowBytes;
         for (int r = r0; r < r0 + h; r++) {
@@ -563,15 +602,18 @@ public final class MatMul {
                     c2 = c2.add(w1.mul(v2));
                     c3 = c3.add(w1.mul(v3));
                 }
+                // the sums through memory, as in rowsF16x4: C2 stops inlining into this method before sumLanes
+                a0.intoArray(tile, 0); a1.intoArray(tile, L); a2.intoArray(tile, 2 * L); a3.intoArray(tile, 3 * L);
+                c0.intoArray(tile, 4 * L); c1.intoArray(tile, 5 * L); c2.intoArray(tile, 6 * L); c3.intoArray(tile, 7 * L);
                 int yt = yo + t * out + r;
-                y[yt] = tailF32(seg, b0, x, x0, i, in, VectorOps.sumLanes(a0));
-                y[yt + out] = tailF32(seg, b0, x, x1, i, in, VectorOps.sumLanes(a1));
-                y[yt + 2 * out] = tailF32(seg, b0, x, x2, i, in, VectorOps.sumLanes(a2));
-                y[yt + 3 * out] = tailF32(seg, b0, x, x3, i, in, VectorOps.sumLanes(a3));
-                y[yt + h] = tailF32(seg, b1, x, x0, i, in, VectorOps.sumLanes(c0));
-                y[yt + out + h] = tailF32(seg, b1, x, x1, i, in, VectorOps.sumLanes(c1));
-                y[yt + 2 * out + h] = tailF32(seg, b1, x, x2, i, in, VectorOps.sumLanes(c2));
-                y[yt + 3 * out + h] = tailF32(seg, b1, x, x3, i, in, VectorOps.sumLanes(c3));
+                y[yt] = tailF32(seg, b0, x, x0, i, in, VectorOps.sumLanes(tile, 0));
+                y[yt + out] = tailF32(seg, b0, x, x1, i, in, VectorOps.sumLanes(tile, L));
+                y[yt + 2 * out] = tailF32(seg, b0, x, x2, i, in, VectorOps.sumLanes(tile, 2 * L));
+                y[yt + 3 * out] = tailF32(seg, b0, x, x3, i, in, VectorOps.sumLanes(tile, 3 * L));
+                y[yt + h] = tailF32(seg, b1, x, x0, i, in, VectorOps.sumLanes(tile, 4 * L));
+                y[yt + out + h] = tailF32(seg, b1, x, x1, i, in, VectorOps.sumLanes(tile, 5 * L));
+                y[yt + 2 * out + h] = tailF32(seg, b1, x, x2, i, in, VectorOps.sumLanes(tile, 6 * L));
+                y[yt + 3 * out + h] = tailF32(seg, b1, x, x3, i, in, VectorOps.sumLanes(tile, 7 * L));
             }
             for (; t < T; t++) {
                 long x0 = 4L * t * in;
@@ -583,8 +625,10 @@ public final class MatMul {
                     a0 = a0.add(FloatVector.fromMemorySegment(F, seg, b0 + p, LE).mul(v0));
                     c0 = c0.add(FloatVector.fromMemorySegment(F, seg, b1 + p, LE).mul(v0));
                 }
-                y[yo + t * out + r] = tailF32(seg, b0, x, x0, i, in, VectorOps.sumLanes(a0));
-                y[yo + t * out + r + h] = tailF32(seg, b1, x, x0, i, in, VectorOps.sumLanes(c0));
+                a0.intoArray(tile, 0);
+                c0.intoArray(tile, L);
+                y[yo + t * out + r] = tailF32(seg, b0, x, x0, i, in, VectorOps.sumLanes(tile, 0));
+                y[yo + t * out + r + h] = tailF32(seg, b1, x, x0, i, in, VectorOps.sumLanes(tile, L));
             }
         }
         if (r0 + 2 * h < r1) { // the row left over: each token as the matrix-vector product
@@ -602,6 +646,7 @@ public final class MatMul {
      */
     static void rowsBF16T(MemorySegment seg, long rowBytes, int in, MemorySegment x, int T, float[] y, int yo, int out, int r0, int r1) {
         int upL = in & ~(L - 1);
+        float[] tile = TILE.get();
         int h = (r1 - r0) / 2;
         long hb = h * rowBytes;
         for (int r = r0; r < r0 + h; r++) {
@@ -628,15 +673,17 @@ public final class MatMul {
                     c2 = w1.fma(v2, c2);
                     c3 = w1.fma(v3, c3);
                 }
+                a0.intoArray(tile, 0); a1.intoArray(tile, L); a2.intoArray(tile, 2 * L); a3.intoArray(tile, 3 * L);
+                c0.intoArray(tile, 4 * L); c1.intoArray(tile, 5 * L); c2.intoArray(tile, 6 * L); c3.intoArray(tile, 7 * L);
                 int yt = yo + t * out + r;
-                y[yt] = tailBF16(seg, b0, x, x0, i, in, VectorOps.sumLanes(a0));
-                y[yt + out] = tailBF16(seg, b0, x, x1, i, in, VectorOps.sumLanes(a1));
-                y[yt + 2 * out] = tailBF16(seg, b0, x, x2, i, in, VectorOps.sumLanes(a2));
-                y[yt + 3 * out] = tailBF16(seg, b0, x, x3, i, in, VectorOps.sumLanes(a3));
-                y[yt + h] = tailBF16(seg, b1, x, x0, i, in, VectorOps.sumLanes(c0));
-                y[yt + out + h] = tailBF16(seg, b1, x, x1, i, in, VectorOps.sumLanes(c1));
-                y[yt + 2 * out + h] = tailBF16(seg, b1, x, x2, i, in, VectorOps.sumLanes(c2));
-                y[yt + 3 * out + h] = tailBF16(seg, b1, x, x3, i, in, VectorOps.sumLanes(c3));
+                y[yt] = tailBF16(seg, b0, x, x0, i, in, VectorOps.sumLanes(tile, 0));
+                y[yt + out] = tailBF16(seg, b0, x, x1, i, in, VectorOps.sumLanes(tile, L));
+                y[yt + 2 * out] = tailBF16(seg, b0, x, x2, i, in, VectorOps.sumLanes(tile, 2 * L));
+                y[yt + 3 * out] = tailBF16(seg, b0, x, x3, i, in, VectorOps.sumLanes(tile, 3 * L));
+                y[yt + h] = tailBF16(seg, b1, x, x0, i, in, VectorOps.sumLanes(tile, 4 * L));
+                y[yt + out + h] = tailBF16(seg, b1, x, x1, i, in, VectorOps.sumLanes(tile, 5 * L));
+                y[yt + 2 * out + h] = tailBF16(seg, b1, x, x2, i, in, VectorOps.sumLanes(tile, 6 * L));
+                y[yt + 3 * out + h] = tailBF16(seg, b1, x, x3, i, in, VectorOps.sumLanes(tile, 7 * L));
             }
             for (; t < T; t++) rowsBF16Pair(seg, in, x, 4L * t * in, y, yo + t * out + r, b0, b1, h);
         }
@@ -1267,8 +1314,8 @@ public final class MatMul {
         rowsF16(seg, rowBytes, in, x, xo, y, yo, r0 + 4 * q, r1);
     }
 
-    /** Each thread's four accumulators of {@link #rowsF16x4}, stored for their lane sums. */
-    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[4 * L]);
+    /** Each thread's accumulators of {@link #rowsF16x4}, {@link #rowsF32T} and {@link #rowsBF16T}, stored for their lane sums. */
+    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[8 * L]);
 
     /** BF16 rows one at a time, one accumulator (see {@link #rowsF32}): the remainder rows of {@link #rowsBF16x4}. */
     static void rowsBF16(MemorySegment seg, long rowBytes, int in, float[] x, int xo, float[] y, int yo, int r0, int r1) {
