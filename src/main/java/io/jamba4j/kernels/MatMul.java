@@ -605,15 +605,7 @@ public final class MatMul {
                 // the sums through memory, as in rowsF16x4: C2 stops inlining into this method before sumLanes
                 a0.intoArray(tile, 0); a1.intoArray(tile, L); a2.intoArray(tile, 2 * L); a3.intoArray(tile, 3 * L);
                 c0.intoArray(tile, 4 * L); c1.intoArray(tile, 5 * L); c2.intoArray(tile, 6 * L); c3.intoArray(tile, 7 * L);
-                int yt = yo + t * out + r;
-                y[yt] = tailF32(seg, b0, x, x0, i, in, VectorOps.sumLanes(tile, 0));
-                y[yt + out] = tailF32(seg, b0, x, x1, i, in, VectorOps.sumLanes(tile, L));
-                y[yt + 2 * out] = tailF32(seg, b0, x, x2, i, in, VectorOps.sumLanes(tile, 2 * L));
-                y[yt + 3 * out] = tailF32(seg, b0, x, x3, i, in, VectorOps.sumLanes(tile, 3 * L));
-                y[yt + h] = tailF32(seg, b1, x, x0, i, in, VectorOps.sumLanes(tile, 4 * L));
-                y[yt + out + h] = tailF32(seg, b1, x, x1, i, in, VectorOps.sumLanes(tile, 5 * L));
-                y[yt + 2 * out + h] = tailF32(seg, b1, x, x2, i, in, VectorOps.sumLanes(tile, 6 * L));
-                y[yt + 3 * out + h] = tailF32(seg, b1, x, x3, i, in, VectorOps.sumLanes(tile, 7 * L));
+                storeTwoRowsFourTokens(false, seg, b0, b1, x, x0, in, i, tile, y, yo + t * out + r, out, h);
             }
             for (; t < T; t++) {
                 long x0 = 4L * t * in;
@@ -675,15 +667,7 @@ public final class MatMul {
                 }
                 a0.intoArray(tile, 0); a1.intoArray(tile, L); a2.intoArray(tile, 2 * L); a3.intoArray(tile, 3 * L);
                 c0.intoArray(tile, 4 * L); c1.intoArray(tile, 5 * L); c2.intoArray(tile, 6 * L); c3.intoArray(tile, 7 * L);
-                int yt = yo + t * out + r;
-                y[yt] = tailBF16(seg, b0, x, x0, i, in, VectorOps.sumLanes(tile, 0));
-                y[yt + out] = tailBF16(seg, b0, x, x1, i, in, VectorOps.sumLanes(tile, L));
-                y[yt + 2 * out] = tailBF16(seg, b0, x, x2, i, in, VectorOps.sumLanes(tile, 2 * L));
-                y[yt + 3 * out] = tailBF16(seg, b0, x, x3, i, in, VectorOps.sumLanes(tile, 3 * L));
-                y[yt + h] = tailBF16(seg, b1, x, x0, i, in, VectorOps.sumLanes(tile, 4 * L));
-                y[yt + out + h] = tailBF16(seg, b1, x, x1, i, in, VectorOps.sumLanes(tile, 5 * L));
-                y[yt + 2 * out + h] = tailBF16(seg, b1, x, x2, i, in, VectorOps.sumLanes(tile, 6 * L));
-                y[yt + 3 * out + h] = tailBF16(seg, b1, x, x3, i, in, VectorOps.sumLanes(tile, 7 * L));
+                storeTwoRowsFourTokens(true, seg, b0, b1, x, x0, in, i, tile, y, yo + t * out + r, out, h);
             }
             for (; t < T; t++) rowsBF16Pair(seg, in, x, 4L * t * in, y, yo + t * out + r, b0, b1, h);
         }
@@ -693,6 +677,21 @@ public final class MatMul {
             for (int t = 0; t < T; t++) {
                 rowsBF16Pair(seg, in, x, 4L * t * in, y, yo + t * out + r, b, b, 0);
             }
+        }
+    }
+
+    /**
+     * The eight sums of a {@link #rowsF32T} / {@link #rowsBF16T} step, stored in {@code tile} (rows b0 then b1, tokens
+     * 0–3 each, from x at bytes {@code x0} + t·4·in), finished with their columns from {@code from} on and written to
+     * y[yt + t·out] (row b0) and y[yt + t·out + h] (row b1).
+     */
+    private static void storeTwoRowsFourTokens(boolean bf16, MemorySegment seg, long b0, long b1, MemorySegment x, long x0, int in,
+                                              int from, float[] tile, float[] y, int yt, int out, int h) {
+        for (int t = 0; t < 4; t++) {
+            long xt = x0 + 4L * t * in;
+            float s0 = VectorOps.sumLanes(tile, t * L), s1 = VectorOps.sumLanes(tile, (4 + t) * L);
+            y[yt + t * out] = bf16 ? tailBF16(seg, b0, x, xt, from, in, s0) : tailF32(seg, b0, x, xt, from, in, s0);
+            y[yt + t * out + h] = bf16 ? tailBF16(seg, b1, x, xt, from, in, s1) : tailF32(seg, b1, x, xt, from, in, s1);
         }
     }
 
