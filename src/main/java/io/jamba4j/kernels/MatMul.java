@@ -344,9 +344,14 @@ public final class MatMul {
     private static void fewTokensQ(Tensor w, float[] x, int xOff, int T, float[] y, int yOff) {
         int in = w.cols();
         int out = Math.toIntExact(w.rows());
-        MatVec[] tokens = new MatVec[T];
+        MatVec[] tokens = FEW_Q.get();
+        if (tokens.length < T) {
+            tokens = java.util.Arrays.copyOf(tokens, T);
+            FEW_Q.set(tokens);
+        }
         for (int t = 0; t < T; t++) { // each token as its own matrix-vector product: the same prepared activation
-            MatVec m = new MatVec();
+            if (tokens[t] == null) tokens[t] = new MatVec();
+            MatVec m = tokens[t];
             m.w = w;
             m.x = x;
             m.xOff = xOff + t * in;
@@ -356,11 +361,19 @@ public final class MatMul {
             m.prepareActivation();
             tokens[t] = m;
         }
-        overRows(w.rowBytes(), out, 4, (u0, u1) -> {
-            int r0 = 4 * u0, r1 = Math.min(out, 4 * u1);
-            for (MatVec m : tokens) m.rows(r0, r1);
-        });
+        MatVec[] used = tokens;
+        try {
+            overRows(w.rowBytes(), out, 4, (u0, u1) -> {
+                int r0 = 4 * u0, r1 = Math.min(out, 4 * u1);
+                for (int t = 0; t < T; t++) used[t].rows(r0, r1);
+            });
+        } finally {
+            for (int t = 0; t < T; t++) used[t].clear();
+        }
     }
+
+    /** Each thread's {@link #fewTokensQ} products, one per token, kept with their activation buffers. */
+    private static final ThreadLocal<MatVec[]> FEW_Q = ThreadLocal.withInitial(() -> new MatVec[0]);
 
     /**
      * Up to this many tokens (and above {@link #fewTokensQ}) a Q8_0, Q4_0, Q4_K or Q6_K product runs
