@@ -170,17 +170,12 @@ public final class MatMul {
         long rowBytes = w.rowBytes();
         // the tokens copied to a 64-byte boundary (from the caller's heap rows every 64-byte x vector would straddle
         // two cache lines; see rowsF32)
-        MemorySegment[] held = FEW_X.get();
-        if (held[0].byteSize() < 4L * T * in) held[0] = java.lang.foreign.Arena.ofAuto().allocate(4L * T * in, 64);
-        MemorySegment xa = held[0];
+        MemorySegment xa = SCRATCH.get().aligned(4L * T * in);
         MemorySegment.copy(xs, xo, xa, F32LE, 0, T * in);
         overRows(rowBytes, out, 1, bf16
                 ? (r0, r1) -> rowsBF16T(seg, rowBytes, in, xa, T, y, yOff, out, r0, r1)
                 : (r0, r1) -> rowsF32T(seg, rowBytes, in, xa, T, y, yOff, out, r0, r1));
     }
-
-    /** Each thread's buffer for {@link #fewTokens}' F32 activations on a 64-byte boundary (grown as needed). */
-    private static final ThreadLocal<MemorySegment[]> FEW_X = ThreadLocal.withInitial(() -> new MemorySegment[]{MemorySegment.NULL});
 
     /**
      * Runs {@code body} over the units of {@code rowsPerUnit} rows that cover a matrix's {@code out} rows, split as the
@@ -194,20 +189,44 @@ public final class MatMul {
     }
 
     /**
-     * A thread's scratch arrays for {@link #tokenLanes} and {@link #tokenLanesQ}, grown as needed and kept: those
-     * paths allocated them per call and per chunk of rows (8 × 2816 floats a chunk for an expert's down projection),
-     * some 80 MB of garbage per 16-token bench-small prefill. The calling thread's slots hold the activations, every
-     * executing thread's (the caller's too) the rows it widens; no slot is used by two calls at once (a body never
-     * starts another product). No result depends on what a slot held before: the lanes past the last token are
-     * zeroed, as a fresh array's were, and every other element read is written in the same call first.
+     * A thread's scratch for the products, grown as needed and kept, so that no call or chunk allocates: the arrays of
+     * {@link #tokenLanes} and {@link #tokenLanesQ} (which allocated them per call and per chunk of rows, 8 × 2816
+     * floats a chunk for an expert's down projection: some 80 MB of garbage per 16-token bench-small prefill), the
+     * aligned activations of {@link #fewTokens}, the per-token products of {@link #fewTokensQ}, the stored sums of
+     * the kernels C2 stops inlining into ({@link #SUMS}) and {@link #q6kHalf256}'s bytes. The calling thread's slots
+     * hold a call's activations, every executing thread's (the caller's too) what its chunk works on; no slot is used
+     * by two calls at once (a body never starts another product). No result depends on what a slot held before: the
+     * lanes past the last token are zeroed, as a fresh array's were, and every other element read is written in the
+     * same call first.
      */
     private static final class Scratch {
         static final int XT = 0, DXT = 1, NBT = 2, ROW = 3, ROWD = 4, ROWN = 5, WR = 6, DWR = 7, MWR = 8, TILE = 9;
-        private final float[][] arrays = new float[10][0];
+        /** Up to eight accumulators stored for their lane sums ({@link #rowsF16x4}, {@link #rowsF32T}, {@link #rowsBF16T}). */
+        static final int SUMS = 10;
+        private final float[][] arrays = new float[11][0];
+        private MemorySegment aligned = MemorySegment.NULL;
+        private MatVec[] products = new MatVec[0];
+        /** {@link #q6kHalf256}'s four groups of bytes. */
+        final byte[] q6kBytes = new byte[128];
 
         float[] floats(int slot, int n) {
             if (arrays[slot].length < n) arrays[slot] = new float[n];
             return arrays[slot];
+        }
+
+        /** At least {@code bytes} bytes on a 64-byte boundary. */
+        MemorySegment aligned(long bytes) {
+            if (aligned.byteSize() < bytes) aligned = java.lang.foreign.Arena.ofAuto().allocate(bytes, 64);
+            return aligned;
+        }
+
+        /** {@code n} matrix-vector products to fill in (cleared after their last use). */
+        MatVec[] products(int n) {
+            if (products.length < n) {
+                products = java.util.Arrays.copyOf(products, n);
+                for (int j = 0; j < n; j++) if (products[j] == null) products[j] = new MatVec();
+            }
+            return products;
         }
     }
 
@@ -344,13 +363,8 @@ public final class MatMul {
     private static void fewTokensQ(Tensor w, float[] x, int xOff, int T, float[] y, int yOff) {
         int in = w.cols();
         int out = Math.toIntExact(w.rows());
-        MatVec[] tokens = FEW_Q.get();
-        if (tokens.length < T) {
-            tokens = java.util.Arrays.copyOf(tokens, T);
-            FEW_Q.set(tokens);
-        }
+        MatVec[] tokens = SCRATCH.get().products(T);
         for (int t = 0; t < T; t++) { // each token as its own matrix-vector product: the same prepared activation
-            if (tokens[t] == null) tokens[t] = new MatVec();
             MatVec m = tokens[t];
             m.w = w;
             m.x = x;
@@ -359,21 +373,16 @@ public final class MatMul {
             m.y = y;
             m.yOff = yOff + t * out;
             m.prepareActivation();
-            tokens[t] = m;
         }
-        MatVec[] used = tokens;
         try {
             overRows(w.rowBytes(), out, 4, (u0, u1) -> {
                 int r0 = 4 * u0, r1 = Math.min(out, 4 * u1);
-                for (int t = 0; t < T; t++) used[t].rows(r0, r1);
+                for (int t = 0; t < T; t++) tokens[t].rows(r0, r1);
             });
         } finally {
-            for (int t = 0; t < T; t++) used[t].clear();
+            for (int t = 0; t < T; t++) tokens[t].clear();
         }
     }
-
-    /** Each thread's {@link #fewTokensQ} products, one per token, kept with their activation buffers. */
-    private static final ThreadLocal<MatVec[]> FEW_Q = ThreadLocal.withInitial(() -> new MatVec[0]);
 
     /**
      * Up to this many tokens (and above {@link #fewTokensQ}) a Q8_0, Q4_0, Q4_K or Q6_K product runs
@@ -591,7 +600,7 @@ public final class MatMul {
      */
     static void rowsF32T(MemorySegment seg, long rowBytes, int in, MemorySegment x, int T, float[] y, int yo, int out, int r0, int r1) {
         int upL = in & ~(L - 1);
-        float[] tile = TILE.get();
+        float[] tile = SCRATCH.get().floats(Scratch.SUMS, 8 * L);
         int h = (r1 - r0) / 2;
         long hb = h * rowBytes;
         for (int r = r0; r < r0 + h; r++) {
@@ -651,7 +660,7 @@ public final class MatMul {
      */
     static void rowsBF16T(MemorySegment seg, long rowBytes, int in, MemorySegment x, int T, float[] y, int yo, int out, int r0, int r1) {
         int upL = in & ~(L - 1);
-        float[] tile = TILE.get();
+        float[] tile = SCRATCH.get().floats(Scratch.SUMS, 8 * L);
         int h = (r1 - r0) / 2;
         long hb = h * rowBytes;
         for (int r = r0; r < r0 + h; r++) {
@@ -1284,7 +1293,7 @@ public final class MatMul {
      */
     static void rowsF16x4(MemorySegment seg, long rowBytes, int in, float[] x, int xo, float[] y, int yo, int r0, int r1) {
         int upL = in & ~(L - 1);
-        float[] tile = TILE.get();
+        float[] tile = SCRATCH.get().floats(Scratch.SUMS, 8 * L);
         int q = (r1 - r0) / 4;
         long qb = q * rowBytes;
         for (int r = r0; r < r0 + q; r++) {
@@ -1325,9 +1334,6 @@ public final class MatMul {
         }
         rowsF16(seg, rowBytes, in, x, xo, y, yo, r0 + 4 * q, r1);
     }
-
-    /** Each thread's accumulators of {@link #rowsF16x4}, {@link #rowsF32T} and {@link #rowsBF16T}, stored for their lane sums. */
-    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[8 * L]);
 
     /** BF16 rows one at a time, one accumulator (see {@link #rowsF32}): the remainder rows of {@link #rowsBF16x4}. */
     static void rowsBF16(MemorySegment seg, long rowBytes, int in, float[] x, int xo, float[] y, int yo, int r0, int r1) {
@@ -1658,7 +1664,7 @@ public final class MatMul {
     /** {@link #rowsQ6K} at 256 bits with the values cut out of bytes: each half super-block in {@link #q6kHalf256}. */
     static void rowsQ6KBytes256(MemorySegment seg, long rowBytes, int in, float[] q, float[] dx, float[] y, int yo, int r0, int r1) {
         int nsb = in / 256;
-        byte[] tmp = Q6K_SCRATCH.get();
+        byte[] tmp = SCRATCH.get().q6kBytes;
         for (int r = r0; r < r1; r++) {
             long base = r * rowBytes;
             float acc = 0f;
@@ -1723,8 +1729,6 @@ public final class MatMul {
         return Math.fma(s3.reduceLanes(VectorOperators.ADD), d * dx[g + 3], acc);
     }
 
-    /** Per thread: {@link #q6kHalf256}'s four groups of bytes. */
-    private static final ThreadLocal<byte[]> Q6K_SCRATCH = ThreadLocal.withInitial(() -> new byte[128]);
 
     /**
      * {@link #rowsQ6K} at 512 bits. A half's four groups are built side by side as signed bytes, 32 values per
