@@ -753,16 +753,19 @@ public final class MatMul {
     }
 
     /**
-     * The Q6_K matrix-vector kernel in use at 256 bits ({@link Q6KAt256}): "bytes", "ints", or "watching" while
-     * undecided; null at 512 bits, or before a Q6_K matrix-vector product has run the watched byte kernel.
+     * The Q6_K matrix-vector kernel in use at 256 bits ({@link #Q6K_AT_256}): "bytes", "ints", or "watching" while
+     * undecided; null at 512 bits, or before a Q6_K matrix-vector product has run.
      */
     public static String q6kKernel() {
-        if (L == 16 || Q6KAt256.CALLS.get() == 0) return null;
-        return switch (Q6KAt256.choice()) {
-            case Q6KAt256.BYTES -> "bytes";
-            case Q6KAt256.INTS -> "ints";
-            default -> "watching";
-        };
+        return L == 16 ? null : Q6K_AT_256.describe();
+    }
+
+    /**
+     * The Q4_K matrix-vector kernel in use ({@link #Q4K_WATCH}): "whole", "halves", or "watching" while undecided;
+     * null before a Q4_K matrix-vector product has run.
+     */
+    public static String q4kKernel() {
+        return Q4K_WATCH.describe();
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -996,7 +999,12 @@ public final class MatMul {
                 case BF16 -> rowsBF16x4(seg, rowBytes, in, xv, xo, y, yOff, r0, r1);
                 case Q8_0 -> rowsQ8(seg, rowBytes, in, xv, dxv, y, yOff, r0, r1);
                 case Q4_0 -> rowsQ4(seg, rowBytes, in, xv, dxv, y, yOff, r0, r1);
-                case Q4_K -> rowsQ4K(seg, rowBytes, in, xv, dxv, nbsv, y, yOff, r0, r1);
+                case Q4_K -> {
+                    long a0 = Q4K_WATCH.begin();
+                    if (Q4K_WATCH.primary()) rowsQ4K(seg, rowBytes, in, xv, dxv, nbsv, y, yOff, r0, r1);
+                    else rowsQ4KHalves(seg, rowBytes, in, xv, dxv, nbsv, y, yOff, r0, r1);
+                    Q4K_WATCH.end(a0);
+                }
                 case Q6_K -> rowsQ6K(seg, rowBytes, in, xv, dxv, y, yOff, r0, r1);
                 default -> throw new AssertionError(w.type());
             }
@@ -1565,9 +1573,81 @@ public final class MatMul {
     }
 
     /**
+     * Which Q4_K matrix-vector kernel runs: {@link #rowsQ4K}, watched, or {@link #rowsQ4KHalves} where C2 compiled it
+     * without its intrinsics. Seen on the development VM: bench-small Q4_K decode boxed in 2 of about 15 runs at 512
+     * bits and 4 of 18 at 256 bits ({@code -XX:UseAVX=2}), 0.19–1.4 GB allocated per token, 8–23 against 44–58 tok/s
+     * (JFR: the boxes are the loop-carried sums of the kernel's last 64-value chunk).
+     */
+    static final KernelWatch Q4K_WATCH = new KernelWatch("whole", "halves");
+
+    /**
+     * {@link #rowsQ4K} with each half super-block summed in {@link #q4kHalf}: the same sums, the same bits; the
+     * fallback where C2 compiled {@link #rowsQ4K} without its intrinsics ({@link #Q4K_WATCH}). Two calls per
+     * super-block: bench-small Q4_K decode 15% slower than the whole kernel where that compiled well (256 bits, 8
+     * alternating runs), twice as fast as it boxed; not boxed in 8 of 8 runs.
+     */
+    static void rowsQ4KHalves(MemorySegment seg, long rowBytes, int in, float[] q, float[] dx, int[] nbs, float[] y, int yo, int r0, int r1) {
+        int nsb = in / 256;
+        for (int r = r0; r < r1; r++) {
+            long base = r * rowBytes;
+            float acc = 0f;
+            for (int sb = 0; sb < nsb; sb++) {
+                long p = base + 144L * sb;
+                int qb = 256 * sb, g = 8 * sb;
+                float d = Float.float16ToFloat(seg.get(I16LE, p));
+                float dmin = Float.float16ToFloat(seg.get(I16LE, p + 2));
+                long lo = seg.get(I64LE_U, p + 4);
+                int hi = seg.get(I32LE_U, p + 12);
+                int lo0 = (int) lo, lo1 = (int) (lo >>> 32);
+                long sc = (lo0 & 0x3F3F3F3FL) | (long) ((hi & 0x0F0F0F0F) | ((lo0 >>> 6) & 0x03030303) << 4) << 32;
+                long mn = (lo1 & 0x3F3F3F3FL) | (long) (((hi >>> 4) & 0x0F0F0F0F) | ((lo1 >>> 6) & 0x03030303) << 4) << 32;
+                float dd = d * dx[g];
+                acc = Math.fma(q4kHalf(seg, p + 16, q, qb, (int) sc), dd, acc);
+                acc = Math.fma(q4kHalf(seg, p + 80, q, qb + 128, (int) (sc >>> 32)), dd, acc);
+                int m = ((int) mn & 0xFF) * nbs[g] + ((int) (mn >>> 8) & 0xFF) * nbs[g + 1]
+                        + ((int) (mn >>> 16) & 0xFF) * nbs[g + 2] + ((int) (mn >>> 24) & 0xFF) * nbs[g + 3]
+                        + ((int) (mn >>> 32) & 0xFF) * nbs[g + 4] + ((int) (mn >>> 40) & 0xFF) * nbs[g + 5]
+                        + ((int) (mn >>> 48) & 0xFF) * nbs[g + 6] + (int) (mn >>> 56) * nbs[g + 7];
+                acc = Math.fma(m, dmin * dx[g], acc);
+            }
+            y[yo + r] = acc;
+        }
+    }
+
+    /**
+     * The exact sum Σ_g sc_g · Σ nibble · q of half a Q4_K super-block: 64 bytes of nibbles at {@code qp} (values
+     * 0–63: low nibbles group 0, high group 1; 64–127: groups 2, 3), activations from {@code q[qi ..]}, the four
+     * groups' 6-bit scales one per byte of {@code sc4}. Takes and returns no vector.
+     */
+    private static float q4kHalf(MemorySegment seg, long qp, float[] q, int qi, int sc4) {
+        int per = 32 / L;
+        IntVector v = (IntVector) ByteVector.fromMemorySegment(BY, seg, qp, LE).convertShape(VectorOperators.B2I, I, 0);
+        FloatVector s0 = ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, q, qi));
+        FloatVector s1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, q, qi + 32));
+        for (int h = 1; h < per; h++) {
+            v = (IntVector) ByteVector.fromMemorySegment(BY, seg, qp + (long) h * L, LE).convertShape(VectorOperators.B2I, I, 0);
+            s0 = ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, q, qi + h * L), s0);
+            s1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, q, qi + 32 + h * L), s1);
+        }
+        FloatVector t = s0.mul((float) (sc4 & 0xFF)).add(s1.mul((float) ((sc4 >>> 8) & 0xFF)));
+        long qp2 = qp + 32;
+        int qi2 = qi + 64;
+        v = (IntVector) ByteVector.fromMemorySegment(BY, seg, qp2, LE).convertShape(VectorOperators.B2I, I, 0);
+        s0 = ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, q, qi2));
+        s1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, q, qi2 + 32));
+        for (int h = 1; h < per; h++) {
+            v = (IntVector) ByteVector.fromMemorySegment(BY, seg, qp2 + (long) h * L, LE).convertShape(VectorOperators.B2I, I, 0);
+            s0 = ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, q, qi2 + h * L), s0);
+            s1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, q, qi2 + 32 + h * L), s1);
+        }
+        t = s0.mul((float) ((sc4 >>> 16) & 0xFF)).add(t).add(s1.mul((float) (sc4 >>> 24)));
+        return t.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
      * Q6_K rows against a Q8_K-quantized activation. Per 32-group (half h, quarter k), in order: the exact integer sum P
      * of (q − 32)·sc × q_x (|P| &lt; 2^24), then {@code acc = fma(P, d·dx, acc)}: {@link #rowsQ6K512} at 512 bits; at
-     * 256 bits {@link #rowsQ6KBytes256} or {@link #rowsQ6K256}, as {@link Q6KAt256} decides. All compute the same
+     * 256 bits {@link #rowsQ6KBytes256} or {@link #rowsQ6K256}, as {@link #Q6K_AT_256} decides. All compute the same
      * sums, so the same bits.
      */
     static void rowsQ6K(MemorySegment seg, long rowBytes, int in, float[] q, float[] dx, float[] y, int yo, int r0, int r1) {
@@ -1575,91 +1655,21 @@ public final class MatMul {
             rowsQ6K512(seg, rowBytes, in, q, dx, y, yo, r0, r1);
             return;
         }
-        int choice = Q6KAt256.choice();
-        if (choice == Q6KAt256.INTS) {
-            rowsQ6K256(seg, rowBytes, in, q, dx, y, yo, r0, r1);
-        } else if (choice == Q6KAt256.BYTES || !Q6KAt256.sampleThisCall()) {
-            rowsQ6KBytes256(seg, rowBytes, in, q, dx, y, yo, r0, r1);
-        } else {
-            long a0 = Q6KAt256.allocatedBytes();
-            rowsQ6KBytes256(seg, rowBytes, in, q, dx, y, yo, r0, r1);
-            long a1 = Q6KAt256.allocatedBytes();
-            Q6KAt256.record(a0 < 0 || a1 < 0 ? -1 : a1 - a0);
-        }
+        long a0 = Q6K_AT_256.begin();
+        if (Q6K_AT_256.primary()) rowsQ6KBytes256(seg, rowBytes, in, q, dx, y, yo, r0, r1);
+        else rowsQ6K256(seg, rowBytes, in, q, dx, y, yo, r0, r1);
+        Q6K_AT_256.end(a0);
     }
 
     /**
      * Which Q6_K kernel runs at 256 bits. {@link #rowsQ6KBytes256} (the 6-bit values cut out of bytes, as at 512 bits)
      * streams 1.5× faster than {@link #rowsQ6K256} where C2 compiles it with its intrinsics, but in about half of the
-     * runs JDK 25's C2 compiles it without them (a conversion's receiver type left to an incomplete profile), and
-     * then every call boxes its vectors, for the rest of the run (measured with {@code -XX:UseAVX=2} on the
-     * development VM: 10 of 18 runs of bench-small Q6_K, 0.25–2.3 GB allocated per token, decode 2–3× slower). So
-     * the byte kernel runs first and is watched: from call {@value #WATCH_FROM} on (C2 has compiled it by then), every
-     * {@value #EVERY}th call is measured for heap allocation by its thread. Interpreted and C1-compiled Vector API
-     * code allocates on every call, so one call without allocation means C2 compiled it with its intrinsics, and the
-     * byte kernel stays; {@value #SAMPLES} allocating samples in a row mean it did not, and {@link #rowsQ6K256} runs
-     * from then on. Both kernels compute the same sums, so the choice never changes a result. Where per-thread
-     * allocation cannot be measured, {@link #rowsQ6K256} runs throughout.
+     * runs JDK 25's C2 compiles it without them, and then every call boxes its vectors, for the rest of the run
+     * (measured with {@code -XX:UseAVX=2} on the development VM: 10 of 18 runs of bench-small Q6_K, 0.25–2.3 GB
+     * allocated per token, decode 2–3× slower). So the byte kernel runs first and is watched, and gives way to
+     * {@link #rowsQ6K256} where it is boxed.
      */
-    static final class Q6KAt256 {
-        private Q6KAt256() {}
-
-        static final int WATCHING = 0, BYTES = 1, INTS = 2;
-        static final long WATCH_FROM = 100_000;
-        static final int EVERY = 64;
-        static final int SAMPLES = 32;
-        /** Allocation by a sampled call below which it counts as compiled with its intrinsics. */
-        static final long CLEAN_BYTES = 1024;
-        private static final com.sun.management.ThreadMXBean THREADS = threadBean();
-        private static volatile int choice = THREADS == null ? INTS : WATCHING;
-        private static final java.util.concurrent.atomic.AtomicLong CALLS = new java.util.concurrent.atomic.AtomicLong();
-        private static int boxedSamples;
-
-        private static com.sun.management.ThreadMXBean threadBean() {
-            try {
-                if (java.lang.management.ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
-                        && t.isThreadAllocatedMemorySupported() && t.isThreadAllocatedMemoryEnabled()) {
-                    return t;
-                }
-            } catch (RuntimeException | LinkageError e) {
-                // no management support: the integer kernel throughout
-            }
-            return null;
-        }
-
-        static int choice() {
-            return choice;
-        }
-
-        /** Counts a call while watching; whether this one is to be measured. */
-        static boolean sampleThisCall() {
-            long n = CALLS.incrementAndGet();
-            return n >= WATCH_FROM && n % EVERY == 0;
-        }
-
-        static long allocatedBytes() {
-            return THREADS.getCurrentThreadAllocatedBytes();
-        }
-
-        /**
-         * A sampled call's allocation in bytes (negative: not measurable, as when the JVM's per-thread allocation
-         * accounting was turned off meanwhile; then the integer kernel): decides once it is clean, or after
-         * {@value #SAMPLES} allocating ones in a row.
-         */
-        static synchronized void record(long bytes) {
-            if (choice != WATCHING) return;
-            if (bytes < 0) choice = INTS;
-            else if (bytes < CLEAN_BYTES) choice = BYTES;
-            else if (++boxedSamples >= SAMPLES) choice = INTS;
-        }
-
-        /** Back to watching from call 0 (tests). */
-        static synchronized void reset() {
-            CALLS.set(0);
-            boxedSamples = 0;
-            choice = THREADS == null ? INTS : WATCHING;
-        }
-    }
+    static final KernelWatch Q6K_AT_256 = new KernelWatch("bytes", "ints");
 
     /** {@link #rowsQ6K} at 256 bits with the values cut out of bytes: each half super-block in {@link #q6kHalf256}. */
     static void rowsQ6KBytes256(MemorySegment seg, long rowBytes, int in, float[] q, float[] dx, float[] y, int yo, int r0, int r1) {
@@ -1740,7 +1750,7 @@ public final class MatMul {
      * in one process, medians of 15): 11.3 → 13.7 GB/s; bench-small Q6_K decode (`jamba bench --prompt 16 --gen 64
      * --reps 3 --warmup 3`, old and new jar alternated, 5 pairs) +1–21%, median +18%. At 256 bits the same cutting
      * gains only through a scratch array ({@link #q6kHalf256}), and C2 compiles that path without its intrinsics in
-     * about half of the runs ({@link Q6KAt256}; 10 of 18 runs of bench-small, whether the whole kernel was one method
+     * about half of the runs ({@link #Q6K_AT_256}; 10 of 18 runs of bench-small, whether the whole kernel was one method
      * or a method per half). Never compiling without profiles ({@code -XX:Tier3DelayOn=100000}: C2's queue on two
      * cores is often past the default 5, and methods are then compiled without type profiles) looked like the cure
      * (0 of 14 runs boxed with a method per half) but was not (3 of 8 in a later try).
@@ -1795,7 +1805,7 @@ public final class MatMul {
     private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
 
     /**
-     * {@link #rowsQ6K} with the fields cut out of 32-bit lanes, at 256 bits where {@link Q6KAt256} gives up the byte
+     * {@link #rowsQ6K} with the fields cut out of 32-bit lanes, at 256 bits where {@link #Q6K_AT_256} gives up the byte
      * kernel or cannot watch it (valid at either width): the four groups of a half summed side by side, each ql / qh
      * byte loaded and widened to a 32-bit lane once (not once per group that uses it), the fields cut out there, and
      * the scale applied as a float product instead of a 32-bit integer multiply. Measured on the development VM (JMH {@code matvec}, Q6_K

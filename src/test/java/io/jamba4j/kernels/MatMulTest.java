@@ -449,40 +449,89 @@ class MatMulTest {
         }
     }
 
-    /** {@link MatMul.Q6KAt256}: a clean sampled call keeps the byte kernel, {@code SAMPLES} allocating ones in a row drop it. */
+    /**
+     * Both Q4_K row kernels ({@link MatMul#rowsQ4K}, and {@link MatMul#rowsQ4KHalves} that {@link MatMul#Q4K_WATCH}
+     * falls back to) give the reference's bits on raw random blocks (every nibble, 6-bit scale and min pattern).
+     */
     @Test
-    void q6kKernelChoiceAt256Bits() {
-        try {
-            MatMul.Q6KAt256.reset();
-            assumeTrue(MatMul.Q6KAt256.choice() == MatMul.Q6KAt256.WATCHING, "per-thread allocation is not measurable here");
-            int sampled = 0;
-            for (long n = 1; n <= MatMul.Q6KAt256.WATCH_FROM + 10L * MatMul.Q6KAt256.EVERY; n++) {
-                if (MatMul.Q6KAt256.sampleThisCall()) {
-                    assertTrue(n >= MatMul.Q6KAt256.WATCH_FROM && n % MatMul.Q6KAt256.EVERY == 0, "sampled call " + n);
-                    sampled++;
-                }
-            }
-            assertEquals(10, sampled);
-            for (int i = 1; i < MatMul.Q6KAt256.SAMPLES; i++) MatMul.Q6KAt256.record(1 << 20);
-            assertEquals(MatMul.Q6KAt256.WATCHING, MatMul.Q6KAt256.choice(), "one allocating sample short of the limit");
-            MatMul.Q6KAt256.record(1 << 20);
-            assertEquals(MatMul.Q6KAt256.INTS, MatMul.Q6KAt256.choice());
-            MatMul.Q6KAt256.record(0);
-            assertEquals(MatMul.Q6KAt256.INTS, MatMul.Q6KAt256.choice(), "decided once");
-
-            MatMul.Q6KAt256.reset();
-            for (int i = 0; i < 5; i++) MatMul.Q6KAt256.record(1 << 20);
-            MatMul.Q6KAt256.record(MatMul.Q6KAt256.CLEAN_BYTES - 1);
-            assertEquals(MatMul.Q6KAt256.BYTES, MatMul.Q6KAt256.choice(), "a clean call: compiled with its intrinsics");
-            for (int i = 0; i < MatMul.Q6KAt256.SAMPLES; i++) MatMul.Q6KAt256.record(1 << 20);
-            assertEquals(MatMul.Q6KAt256.BYTES, MatMul.Q6KAt256.choice(), "decided once");
-
-            MatMul.Q6KAt256.reset();
-            MatMul.Q6KAt256.record(-1);
-            assertEquals(MatMul.Q6KAt256.INTS, MatMul.Q6KAt256.choice(), "allocation not measurable: the integer kernel");
-        } finally {
-            MatMul.Q6KAt256.reset();
+    void q4kRowKernelsEqualTheReference() {
+        int in = 1024, out = 37;
+        byte[] raw = new byte[out * in / 256 * 144];
+        new Random(67).nextBytes(raw);
+        for (int sb = 0; sb < out * in / 256; sb++) {
+            raw[144 * sb] = (byte) 0x66; raw[144 * sb + 1] = (byte) (sb % 3 == 0 ? 0x9E : 0x1E); // d = ±0.0062
+            raw[144 * sb + 2] = (byte) 0x66; raw[144 * sb + 3] = 0x1A;                          // dmin = 0.0031
         }
+        Tensor w = new Tensor("w", GgmlType.Q4_K, new long[]{out, in}, MemorySegment.ofArray(raw));
+        float[] x = randomX(in, 7), ref = new float[out];
+        MatMulReference.matmul(w, x, 0, 1, ref, 0);
+        float[] q = new float[in], dx = new float[in / 32], nbs = new float[in / 32];
+        MatMulReference.quantizeActivationQ8K(x, 0, in, q, 0, dx, 0, nbs, 0);
+        int[] nbsI = new int[in / 32];
+        for (int b = 0; b < in / 32; b++) nbsI[b] = (int) nbs[b];
+        float[] whole = new float[out + 3], halves = new float[out + 3];
+        MatMul.rowsQ4K(w.data(), w.rowBytes(), in, q, dx, nbsI, whole, 3, 0, out);
+        MatMul.rowsQ4KHalves(w.data(), w.rowBytes(), in, q, dx, nbsI, halves, 3, 0, out);
+        for (int o = 0; o < out; o++) {
+            assertEquals(Float.floatToIntBits(ref[o]), Float.floatToIntBits(whole[o + 3]), "whole kernel, row " + o);
+            assertEquals(Float.floatToIntBits(ref[o]), Float.floatToIntBits(halves[o + 3]), "halves, row " + o);
+        }
+    }
+
+    /** {@link KernelWatch}: a clean sampled call keeps the primary kernel, {@code SAMPLES} allocating ones in a row drop it. */
+    @Test
+    void kernelWatchDecidesOnceFromSampledAllocation() {
+        KernelWatch w = new KernelWatch("fast", "safe");
+        assumeTrue(w.choice() == KernelWatch.WATCHING, "per-thread allocation is not measurable here");
+        assertNull(w.describe(), "nothing has run yet");
+        assertTrue(w.primary());
+        assertEquals("watching", w.describe());
+        int sampled = 0;
+        for (long n = 1; n <= KernelWatch.WATCH_FROM + 10L * KernelWatch.EVERY; n++) {
+            long a0 = w.begin();
+            if (a0 != KernelWatch.NOT_SAMPLED) {
+                assertTrue(n >= KernelWatch.WATCH_FROM && n % KernelWatch.EVERY == 0, "sampled call " + n);
+                assertTrue(a0 >= 0, "the thread's allocated bytes");
+                sampled++;
+            }
+        }
+        assertEquals(10, sampled);
+        assertEquals(KernelWatch.WATCHING, w.choice(), "begin alone decides nothing");
+        for (int i = 1; i < KernelWatch.SAMPLES; i++) w.record(1 << 20);
+        assertEquals(KernelWatch.WATCHING, w.choice(), "one allocating sample short of the limit");
+        w.record(1 << 20);
+        assertEquals(KernelWatch.FALLBACK, w.choice());
+        assertFalse(w.primary());
+        assertEquals("safe", w.describe());
+        w.record(0);
+        assertEquals(KernelWatch.FALLBACK, w.choice(), "decided once");
+        assertEquals(KernelWatch.NOT_SAMPLED, w.begin(), "no sampling once decided");
+
+        w.reset();
+        for (int i = 0; i < 5; i++) w.record(1 << 20);
+        w.record(KernelWatch.CLEAN_BYTES - 1);
+        assertEquals(KernelWatch.PRIMARY, w.choice(), "a clean call: compiled with its intrinsics");
+        for (int i = 0; i < KernelWatch.SAMPLES; i++) w.record(1 << 20);
+        assertEquals(KernelWatch.PRIMARY, w.choice(), "decided once");
+        w.primary();
+        assertEquals("fast", w.describe());
+
+        w.reset();
+        w.record(-1);
+        assertEquals(KernelWatch.FALLBACK, w.choice(), "allocation not measurable: the fallback");
+
+        // end() measures the call between begin() and end(): an allocating one counts as boxed
+        w.reset();
+        long a0;
+        while ((a0 = w.begin()) == KernelWatch.NOT_SAMPLED) { }
+        byte[][] garbage = new byte[64][];
+        for (int i = 0; i < garbage.length; i++) garbage[i] = new byte[1024];
+        w.end(a0);
+        assertEquals(KernelWatch.WATCHING, w.choice(), "one allocating sample");
+        assertTrue(garbage[63].length > 0);
+        while ((a0 = w.begin()) == KernelWatch.NOT_SAMPLED) { }
+        w.end(a0);
+        assertEquals(KernelWatch.PRIMARY, w.choice(), "a call that allocates nothing");
     }
 
     /** The Q8_K activation quantization (llama.cpp's quantize_row_q8_K_ref) on hand-picked values. */
