@@ -125,7 +125,7 @@ public final class MatMul {
             matvec(w, x, xOff, y, yOff);
         } else if (T <= FEW_TOKENS && (w.type() == GgmlType.F32 || w.type() == GgmlType.BF16)) {
             fewTokens(w, x, xOff, T, y, yOff);
-        } else if (T <= TOKEN_LANES_MAX && (w.type() == GgmlType.F32 || w.type() == GgmlType.BF16)) {
+        } else if (T <= TOKEN_LANES_MAX && (w.type() == GgmlType.F32 || w.type() == GgmlType.BF16 || w.type() == GgmlType.F16)) {
             tokenLanes(w, x, xOff, T, y, yOff);
         } else if (T <= fewTokensQ(w.type())) {
             fewTokensQ(w, x, xOff, T, y, yOff);
@@ -203,7 +203,10 @@ public final class MatMul {
         static final int XT = 0, DXT = 1, NBT = 2, ROW = 3, ROWD = 4, ROWN = 5, WR = 6, DWR = 7, MWR = 8, TILE = 9;
         /** Up to eight accumulators stored for their lane sums ({@link #rowsF16x4}, {@link #rowsF32T}, {@link #rowsBF16T}). */
         static final int SUMS = 10;
-        private final float[][] arrays = new float[11][0];
+        /** {@link #rowsF16x4}'s four rows' chunk widened to floats. */
+        static final int HALF = 11;
+        private final float[][] arrays = new float[12][0];
+
         private MemorySegment aligned = MemorySegment.NULL;
         private MatVec[] products = new MatVec[0];
         /** {@link #q6kHalf256}'s four groups of bytes. */
@@ -246,7 +249,7 @@ public final class MatMul {
 
     /**
      * Up to this many tokens (and above {@link #FEW_TOKENS}) an F32 or BF16 product runs {@link #tokenLanes}: the
-     * GEMM's arithmetic without its packing of W. Measured on the development VM (2816 × 1024, 256 MiB rotation, 2
+     * GEMM's arithmetic without its packing of W; an F16 product from two tokens on (it has no few-token path). Measured on the development VM (2816 × 1024, 256 MiB rotation, 2
      * threads, GFLOP/s, against the GEMM in the same minutes): F32 T = 12 103 vs 65, 16 134 vs 80, 24 128 vs 112, 32
      * 167 vs 132, 48 186 vs 177, 64 197 vs 201; BF16 T = 12 115 vs 67, 16 149 vs 89, 32 184 vs 141, 48 200 vs 185.
      */
@@ -265,14 +268,15 @@ public final class MatMul {
     private static void tokenLanes(Tensor w, float[] x, int xOff, int T, float[] y, int yOff) {
         int in = w.cols();
         int out = Math.toIntExact(w.rows());
-        boolean bf16 = w.type() == GgmlType.BF16;
-        boolean round = bf16 && w.activationType() != GgmlType.F32;
+        boolean bf16 = w.type() == GgmlType.BF16, f16 = w.type() == GgmlType.F16;
+        boolean round = w.activationType() != GgmlType.F32; // BF16 or F16 activations, as their GEMM rounds them
         int panels = (T + L - 1) / L;
         Scratch sc = SCRATCH.get();
         float[] xt = sc.floats(Scratch.XT, panels * in * L); // xt[(p·in + k)·L + lane] = X'[p·L + lane, k]
         float[] row = sc.floats(Scratch.ROW, in);
         for (int t = 0; t < T; t++) {
-            if (round) roundRowBf16(x, xOff + t * in, row, 0, in);
+            if (round && bf16) roundRowBf16(x, xOff + t * in, row, 0, in);
+            else if (round) for (int k = 0; k < in; k++) row[k] = Float.float16ToFloat(Float.floatToFloat16(x[xOff + t * in + k]));
             else System.arraycopy(x, xOff + t * in, row, 0, in);
             toLanes(row, in, t, xt);
         }
@@ -294,6 +298,8 @@ public final class MatMul {
                                     .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(wr, j * in + k);
                         }
                         for (; k < in; k++) wr[j * in + k] = Dequantize.bf16ToFloat(seg.get(I16LE, base + 2L * k));
+                    } else if (f16) {
+                        widenF16(seg, base, wr, j * in, in);
                     } else {
                         MemorySegment.copy(seg, F32LE, base, wr, j * in, in);
                     }
@@ -995,7 +1001,10 @@ public final class MatMul {
                         default -> rowsF32(seg, rowBytes, in, xav, y, yOff, r0, r1);
                     }
                 }
-                case F16 -> rowsF16x4(seg, rowBytes, in, xv, xo, y, yOff, r0, r1);
+                case F16 -> {
+                    if (L == 16) rowsF16x4(seg, rowBytes, in, xv, xo, y, yOff, r0, r1);
+                    else rowsF16x4Widened(seg, rowBytes, in, xv, xo, y, yOff, r0, r1);
+                }
                 case BF16 -> rowsBF16x4(seg, rowBytes, in, xv, xo, y, yOff, r0, r1);
                 case Q8_0 -> rowsQ8(seg, rowBytes, in, xv, dxv, y, yOff, r0, r1);
                 case Q4_0 -> rowsQ4(seg, rowBytes, in, xv, dxv, y, yOff, r0, r1);
@@ -1343,6 +1352,87 @@ public final class MatMul {
         rowsF16(seg, rowBytes, in, x, xo, y, yo, r0 + 4 * q, r1);
     }
 
+    /**
+     * F16 rows one at a time, one accumulator, widened as in {@link #rowsF16x4Widened}: its remainder rows (the same
+     * sums as {@link #rowsF16}).
+     */
+    static void rowsF16Widened(MemorySegment seg, long rowBytes, int in, float[] x, int xo, float[] y, int yo, int r0, int r1) {
+        int upL = in & ~(L - 1);
+        float[] wf = SCRATCH.get().floats(Scratch.HALF, 4 * F16_CHUNK);
+        for (int r = r0; r < r1; r++) {
+            long b0 = r * rowBytes;
+            FloatVector a0 = FloatVector.zero(F);
+            for (int c = 0; c < upL; c += F16_CHUNK) {
+                int n = Math.min(F16_CHUNK, upL - c);
+                widenF16(seg, b0 + 2L * c, wf, 0, n);
+                for (int i = 0; i < n; i += L) a0 = FloatVector.fromArray(F, wf, i).fma(FloatVector.fromArray(F, x, xo + c + i), a0);
+            }
+            y[yo + r] = tailHalf(false, seg, b0, x, xo, upL, in, VectorOps.sumLanes(a0));
+        }
+    }
+
+    /**
+     * {@link #rowsF16x4} at 256 bits: the same sums (the same bits), with the fp16 values widened {@link #F16_CHUNK} at
+     * a time per row by {@link #widenF16} (which C2 compiles to the CPU's own conversion, F16C's {@code vcvtph2ps})
+     * and FMA'd from that scratch. At 256 bits the bit operations of {@link #rowsF16x4} (ten vector operations per
+     * vector of weights) made F16 decode compute-bound: bench-small 17–19 tok/s against BF16's 69–75. Measured on the
+     * development VM ({@code -XX:UseAVX=2}): bench-small F16 decode 17 → 37–46 tok/s, old and new jar alternated
+     * (5 pairs); one thread over 32 matrices of 2816 × 1024 (a /tmp harness) 8–9 → 15–16 GB/s. At 512 bits the bit
+     * operations stay ahead (20 against 15 GB/s in that harness, decode −4% over 3 pairs), so there they remain.
+     */
+    static void rowsF16x4Widened(MemorySegment seg, long rowBytes, int in, float[] x, int xo, float[] y, int yo, int r0, int r1) {
+        int upL = in & ~(L - 1);
+        Scratch sc = SCRATCH.get();
+        float[] tile = sc.floats(Scratch.SUMS, 8 * L);
+        float[] wf = sc.floats(Scratch.HALF, 4 * F16_CHUNK);
+        int q = (r1 - r0) / 4;
+        long qb = q * rowBytes;
+        for (int r = r0; r < r0 + q; r++) {
+            long b0 = r * rowBytes, b1 = b0 + qb, b2 = b1 + qb, b3 = b2 + qb;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int c = 0; c < upL; c += F16_CHUNK) {
+                int n = Math.min(F16_CHUNK, upL - c);
+                widenF16(seg, b0 + 2L * c, wf, 0, n);
+                widenF16(seg, b1 + 2L * c, wf, F16_CHUNK, n);
+                widenF16(seg, b2 + 2L * c, wf, 2 * F16_CHUNK, n);
+                widenF16(seg, b3 + 2L * c, wf, 3 * F16_CHUNK, n);
+                for (int i = 0; i < n; i += L) {
+                    FloatVector xv = FloatVector.fromArray(F, x, xo + c + i);
+                    a0 = FloatVector.fromArray(F, wf, i).fma(xv, a0);
+                    a1 = FloatVector.fromArray(F, wf, F16_CHUNK + i).fma(xv, a1);
+                    a2 = FloatVector.fromArray(F, wf, 2 * F16_CHUNK + i).fma(xv, a2);
+                    a3 = FloatVector.fromArray(F, wf, 3 * F16_CHUNK + i).fma(xv, a3);
+                }
+            }
+            // the four sums through memory: C2 stops inlining into this method before it reaches VectorOps.sumLanes
+            // (NodeCountInliningCutoff, JDK 25), and a vector passed to a call it did not inline is boxed: 28.7 MB
+            // of garbage per bench-small decode step before this
+            a0.intoArray(tile, 0);
+            a1.intoArray(tile, L);
+            a2.intoArray(tile, 2 * L);
+            a3.intoArray(tile, 3 * L);
+            y[yo + r] = tailHalf(false, seg, b0, x, xo, upL, in, VectorOps.sumLanes(tile, 0));
+            y[yo + r + q] = tailHalf(false, seg, b1, x, xo, upL, in, VectorOps.sumLanes(tile, L));
+            y[yo + r + 2 * q] = tailHalf(false, seg, b2, x, xo, upL, in, VectorOps.sumLanes(tile, 2 * L));
+            y[yo + r + 3 * q] = tailHalf(false, seg, b3, x, xo, upL, in, VectorOps.sumLanes(tile, 3 * L));
+        }
+        rowsF16Widened(seg, rowBytes, in, x, xo, y, yo, r0 + 4 * q, r1);
+    }
+
+    /** fp16 values {@link #rowsF16x4Widened} widens per row at a time: a multiple of the lanes; four rows' take 8 KiB. */
+    static final int F16_CHUNK = 512;
+
+    /**
+     * dst[d .. d + n) = the n fp16 values at byte {@code off} of {@code seg}, as floats, by a plain loop over
+     * {@link Float#float16ToFloat}, which C2 vectorizes to the CPU's conversion instruction (F16C's {@code vcvtph2ps}
+     * on x86; measured on the development VM at 256 bits: 0.04 ns per value from L1, against 0.44 ns scalar). Exact.
+     * Reading the segment in the loop streamed 15–17 GB/s in a one-thread matrix-vector harness, against 9 GB/s
+     * for a bulk copy to a short array first (its overlap and bounds checks per call).
+     */
+    static void widenF16(MemorySegment seg, long off, float[] dst, int d, int n) {
+        for (int i = 0; i < n; i++) dst[d + i] = Float.float16ToFloat(seg.get(I16LE, off + 2L * i));
+    }
+
     /** BF16 rows one at a time, one accumulator (see {@link #rowsF32}): the remainder rows of {@link #rowsBF16x4}. */
     static void rowsBF16(MemorySegment seg, long rowBytes, int in, float[] x, int xo, float[] y, int yo, int r0, int r1) {
         int upL = in & ~(L - 1);
@@ -1494,13 +1584,10 @@ public final class MatMul {
                 int qb = 256 * sb, g = 8 * sb;
                 float d = Float.float16ToFloat(seg.get(I16LE, p));
                 float dmin = Float.float16ToFloat(seg.get(I16LE, p + 2));
-                // the 12 packed 6-bit scale/min bytes (see Dequantize.q4kScaleMin), read as one long + one int and
-                // unpacked into one byte per group: scales sc_0..7 and mins m_0..7, each as a long of 8 bytes
+                // the 12 packed 6-bit scale/min bytes, one byte per group: scales sc_0..7 and mins m_0..7
                 long lo = seg.get(I64LE_U, p + 4);
                 int hi = seg.get(I32LE_U, p + 12);
-                int lo0 = (int) lo, lo1 = (int) (lo >>> 32);
-                long sc = (lo0 & 0x3F3F3F3FL) | (long) ((hi & 0x0F0F0F0F) | ((lo0 >>> 6) & 0x03030303) << 4) << 32;
-                long mn = (lo1 & 0x3F3F3F3FL) | (long) (((hi >>> 4) & 0x0F0F0F0F) | ((lo1 >>> 6) & 0x03030303) << 4) << 32;
+                long sc = q4kScales(lo, hi), mn = q4kMins(lo, hi);
                 float dd = d * dx[g];
                 FloatVector t;
                 {   // values 0–63: low nibbles are group 0, high nibbles group 1
@@ -1561,15 +1648,33 @@ public final class MatMul {
                     t = s0.mul((float) ((int) (sc >>> 48) & 0xFF)).add(t).add(s1.mul((float) ((int) (sc >>> 56) & 0xFF)));
                 }
                 acc = Math.fma(t.reduceLanes(VectorOperators.ADD), dd, acc);
-                // M = Σ m_g · nbs_g in int (exact; |M| < 8·63·32·127)
-                int m = ((int) mn & 0xFF) * nbs[g] + ((int) (mn >>> 8) & 0xFF) * nbs[g + 1]
-                        + ((int) (mn >>> 16) & 0xFF) * nbs[g + 2] + ((int) (mn >>> 24) & 0xFF) * nbs[g + 3]
-                        + ((int) (mn >>> 32) & 0xFF) * nbs[g + 4] + ((int) (mn >>> 40) & 0xFF) * nbs[g + 5]
-                        + ((int) (mn >>> 48) & 0xFF) * nbs[g + 6] + (int) (mn >>> 56) * nbs[g + 7];
-                acc = Math.fma(m, dmin * dx[g], acc);
+                acc = Math.fma(q4kMinSum(mn, nbs, g), dmin * dx[g], acc);
             }
             y[yo + r] = acc;
         }
+    }
+
+    /**
+     * A Q4_K super-block's eight 6-bit scales sc_0..7, one per byte of the result, from its 12 packed scale/min bytes
+     * read as one long {@code lo} (bytes 0–7) and one int {@code hi} (bytes 8–11); see {@link Dequantize#q4kScaleMin}.
+     */
+    static long q4kScales(long lo, int hi) {
+        int lo0 = (int) lo;
+        return (lo0 & 0x3F3F3F3FL) | (long) ((hi & 0x0F0F0F0F) | ((lo0 >>> 6) & 0x03030303) << 4) << 32;
+    }
+
+    /** The eight 6-bit mins m_0..7 of the same bytes as {@link #q4kScales}, one per byte. */
+    static long q4kMins(long lo, int hi) {
+        int lo1 = (int) (lo >>> 32);
+        return (lo1 & 0x3F3F3F3FL) | (long) (((hi >>> 4) & 0x0F0F0F0F) | ((lo1 >>> 6) & 0x03030303) << 4) << 32;
+    }
+
+    /** M = Σ m_g · nbs[g0 + g] over a super-block's eight groups, in int (exact: |M| &lt; 8·63·32·127). */
+    static int q4kMinSum(long mn, int[] nbs, int g0) {
+        return ((int) mn & 0xFF) * nbs[g0] + ((int) (mn >>> 8) & 0xFF) * nbs[g0 + 1]
+                + ((int) (mn >>> 16) & 0xFF) * nbs[g0 + 2] + ((int) (mn >>> 24) & 0xFF) * nbs[g0 + 3]
+                + ((int) (mn >>> 32) & 0xFF) * nbs[g0 + 4] + ((int) (mn >>> 40) & 0xFF) * nbs[g0 + 5]
+                + ((int) (mn >>> 48) & 0xFF) * nbs[g0 + 6] + (int) (mn >>> 56) * nbs[g0 + 7];
     }
 
     /**
@@ -1598,17 +1703,11 @@ public final class MatMul {
                 float dmin = Float.float16ToFloat(seg.get(I16LE, p + 2));
                 long lo = seg.get(I64LE_U, p + 4);
                 int hi = seg.get(I32LE_U, p + 12);
-                int lo0 = (int) lo, lo1 = (int) (lo >>> 32);
-                long sc = (lo0 & 0x3F3F3F3FL) | (long) ((hi & 0x0F0F0F0F) | ((lo0 >>> 6) & 0x03030303) << 4) << 32;
-                long mn = (lo1 & 0x3F3F3F3FL) | (long) (((hi >>> 4) & 0x0F0F0F0F) | ((lo1 >>> 6) & 0x03030303) << 4) << 32;
+                long sc = q4kScales(lo, hi), mn = q4kMins(lo, hi);
                 float dd = d * dx[g];
                 acc = Math.fma(q4kHalf(seg, p + 16, q, qb, (int) sc), dd, acc);
                 acc = Math.fma(q4kHalf(seg, p + 80, q, qb + 128, (int) (sc >>> 32)), dd, acc);
-                int m = ((int) mn & 0xFF) * nbs[g] + ((int) (mn >>> 8) & 0xFF) * nbs[g + 1]
-                        + ((int) (mn >>> 16) & 0xFF) * nbs[g + 2] + ((int) (mn >>> 24) & 0xFF) * nbs[g + 3]
-                        + ((int) (mn >>> 32) & 0xFF) * nbs[g + 4] + ((int) (mn >>> 40) & 0xFF) * nbs[g + 5]
-                        + ((int) (mn >>> 48) & 0xFF) * nbs[g + 6] + (int) (mn >>> 56) * nbs[g + 7];
-                acc = Math.fma(m, dmin * dx[g], acc);
+                acc = Math.fma(q4kMinSum(mn, nbs, g), dmin * dx[g], acc);
             }
             y[yo + r] = acc;
         }
@@ -2011,17 +2110,22 @@ public final class MatMul {
                 for (int r = 0; r < rows; r++) MemorySegment.copy(seg, F32LE, base + r * rowBytes, f, r * in, in);
                 transposeRows(f, rows, in, wp);
             }
-            case F16, BF16 -> {
+            case F16 -> {
+                // widened row by row (a loop C2 vectorizes to the CPU's fp16 conversion), then laid out as F32's
+                if (raw.f.length < rows * in) raw.f = new float[MR * in];
+                float[] f = raw.f;
+                for (int r = 0; r < rows; r++) widenF16(seg, base + r * rowBytes, f, r * in, in);
+                transposeRows(f, rows, in, wp);
+            }
+            case BF16 -> {
                 if (raw.h.length < rows * in) raw.h = new short[MR * in];
                 short[] h = raw.h;
                 for (int r = 0; r < rows; r++) MemorySegment.copy(seg, I16LE_U, base + r * rowBytes, h, r * in, in);
-                boolean f16 = type == GgmlType.F16;
                 for (int k0 = 0; k0 < in; k0 += 32) {
                     int kn = Math.min(32, in - k0);
                     for (int r = 0; r < rows; r++) {
                         int src = r * in + k0, dst = k0 * MR + r;
-                        if (f16) for (int i = 0; i < kn; i++) wp[dst + i * MR] = Float.float16ToFloat(h[src + i]);
-                        else for (int i = 0; i < kn; i++) wp[dst + i * MR] = Float.intBitsToFloat(h[src + i] << 16);
+                        for (int i = 0; i < kn; i++) wp[dst + i * MR] = Float.intBitsToFloat(h[src + i] << 16);
                     }
                 }
             }

@@ -199,6 +199,11 @@ class MatMulTest {
                     if (type == GgmlType.F16) {
                         MatMul.rowsF16(w.data(), w.rowBytes(), s[1], x, 3, one, 2, r0, s[0]);
                         MatMul.rowsF16x4(w.data(), w.rowBytes(), s[1], x, 3, four, 2, r0, s[0]);
+                        float[] widened = new float[s[0] + 2];
+                        MatMul.rowsF16x4Widened(w.data(), w.rowBytes(), s[1], x, 3, widened, 2, r0, s[0]);
+                        for (int o = 0; o < s[0] + 2; o++) {
+                            assertEquals(Float.floatToIntBits(one[o]), Float.floatToIntBits(widened[o]), "F16 widened " + s[0] + "x" + s[1] + " from " + r0 + ", y[" + o + "]");
+                        }
                     } else {
                         MatMul.rowsBF16(w.data(), w.rowBytes(), s[1], x, 3, one, 2, r0, s[0]);
                         MatMul.rowsBF16x4(w.data(), w.rowBytes(), s[1], x, 3, four, 2, r0, s[0]);
@@ -210,6 +215,51 @@ class MatMulTest {
                 }
             }
         }
+    }
+
+    /**
+     * F16 from raw random bit patterns (subnormals included; infinities and NaNs left out, which would make every sum
+     * NaN): {@link MatMul#widenF16} (a loop C2 turns into the CPU's conversion) gives {@link Float#float16ToFloat}'s
+     * bits for every value; the matrix-vector kernels (the bit operations of the 512-bit path, and at 256 bits FMAs from
+     * what widenF16 widened) the bits of the same sums done one value at a time (lane by lane, then the lanes summed and the tail added); the GEMM (its packing widens the
+     * same way) the reference's bits.
+     */
+    @Test
+    void f16RawBitsWidenExactly() {
+        int out = 23, in = 1540;
+        byte[] raw = new byte[2 * out * in];
+        Random rnd = new Random(91);
+        for (int i = 0; i < out * in; i++) {
+            int h = rnd.nextInt(1 << 16);
+            if ((h & 0x7C00) == 0x7C00) h &= ~0x0400; // exponent 31 → 30
+            raw[2 * i] = (byte) h;
+            raw[2 * i + 1] = (byte) (h >>> 8);
+        }
+        Tensor w = new Tensor("w", GgmlType.F16, new long[]{out, in}, MemorySegment.ofArray(raw));
+        float[] h16 = new float[out * in], got = new float[out * in];
+        for (int i = 0; i < out * in; i++) h16[i] = Float.float16ToFloat((short) ((raw[2 * i] & 0xFF) | (raw[2 * i + 1] << 8)));
+        for (int o = 0; o < out; o++) MatMul.widenF16(w.data(), o * w.rowBytes(), got, o * in, in);
+        for (int i = 0; i < out * in; i++) assertEquals(Float.floatToIntBits(h16[i]), Float.floatToIntBits(got[i]), "widenF16, value " + i);
+        float[] x = new float[2 * in];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian() * 1e-3f;
+        float[] one = new float[out], four = new float[out], widened = new float[out];
+        MatMul.rowsF16(w.data(), w.rowBytes(), in, x, 0, one, 0, 0, out);
+        MatMul.rowsF16x4(w.data(), w.rowBytes(), in, x, 0, four, 0, 0, out);
+        MatMul.rowsF16x4Widened(w.data(), w.rowBytes(), in, x, 0, widened, 0, 0, out);
+        int L = MatMul.L, upL = in & ~(L - 1);
+        for (int o = 0; o < out; o++) {
+            float[] lanes = new float[L];
+            for (int i = 0; i < upL; i++) lanes[i % L] = Math.fma(h16[o * in + i], x[i], lanes[i % L]);
+            float want = VectorOps.sumLanes(lanes, 0);
+            for (int i = upL; i < in; i++) want = Math.fma(h16[o * in + i], x[i], want);
+            assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(one[o]), "one row at a time, row " + o);
+            assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(four[o]), "four rows, row " + o);
+            assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(widened[o]), "four rows widened, row " + o);
+        }
+        float[] ref = new float[2 * out], gemm = new float[2 * out];
+        MatMulReference.matmul(w, x, 0, 2, ref, 0);
+        MatMul.matmul(w, x, 0, 2, gemm, 0); // F16 with two tokens: the GEMM
+        for (int i = 0; i < 2 * out; i++) assertEquals(Float.floatToIntBits(ref[i]), Float.floatToIntBits(gemm[i]), "gemm y[" + i + "]");
     }
 
     /**
@@ -263,21 +313,26 @@ class MatMulTest {
     }
 
     /**
-     * F32 and BF16 products of {@code FEW_TOKENS + 1 .. TOKEN_LANES_MAX} tokens ({@code MatMul.tokenLanes}) give the
-     * GEMM's bits: each token's row equals that token's row of a GEMM over more tokens (partial last row group, tokens
-     * not a multiple of the vector length, split across threads or not).
+     * F32 and BF16 products of {@code FEW_TOKENS + 1 .. TOKEN_LANES_MAX} tokens, F16 ones of 2 ..
+     * {@code TOKEN_LANES_MAX} ({@code MatMul.tokenLanes}), give the GEMM's bits: each token's row equals that token's
+     * row of a GEMM over more tokens (partial last row group, tokens not a multiple of the vector length, split across
+     * threads or not; activations rounded to the weight's type or not).
      */
     @Test
     void tokenLanesEqualTheGemmBitForBit() {
         int big = MatMul.TOKEN_LANES_MAX + 3;
         for (Tensor w0 : new Tensor[]{randomWeight(GgmlType.F32, 45, 256, 21, 0), randomWeight(GgmlType.F32, 700, 96, 22, 0),
-                randomWeight(GgmlType.BF16, 37, 250, 23, 0), randomWeight(GgmlType.BF16, 403, 512, 24, 0)}) {
+                randomWeight(GgmlType.BF16, 37, 250, 23, 0), randomWeight(GgmlType.BF16, 403, 512, 24, 0),
+                randomWeight(GgmlType.F16, 29, 260, 25, 0), randomWeight(GgmlType.F16, 300, 1030, 26, 0)}) {
             for (Tensor w : new Tensor[]{w0, w0.withFloatActivations()}) {
                 int in = w.cols(), out = (int) w.rows();
                 float[] x = randomX(big * in, in * 5L + out);
                 float[] yg = new float[big * out];
                 MatMul.matmul(w, x, 0, big, yg, 0); // the GEMM
-                for (int T : new int[]{MatMul.FEW_TOKENS + 1, 16, 17, 33, MatMul.TOKEN_LANES_MAX}) {
+                // F16 has no few-token path: token lanes from 2 tokens on
+                int[] ts = w.type() == GgmlType.F16 ? new int[]{2, 5, MatMul.FEW_TOKENS + 1, 17, MatMul.TOKEN_LANES_MAX}
+                        : new int[]{MatMul.FEW_TOKENS + 1, 16, 17, 33, MatMul.TOKEN_LANES_MAX};
+                for (int T : ts) {
                     float[] y = new float[T * out];
                     MatMul.matmul(w, x, 0, T, y, 0);
                     for (int i = 0; i < y.length; i++) {
