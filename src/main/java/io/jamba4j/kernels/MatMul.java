@@ -1376,8 +1376,11 @@ public final class MatMul {
      * a time per row by {@link #widenF16} (which C2 compiles to the CPU's own conversion, F16C's {@code vcvtph2ps})
      * and FMA'd from that scratch. At 256 bits the bit operations of {@link #rowsF16x4} (ten vector operations per
      * vector of weights) made F16 decode compute-bound: bench-small 17–19 tok/s against BF16's 69–75. Measured on the
-     * development VM ({@code -XX:UseAVX=2}): bench-small F16 decode 17 → 37–46 tok/s, old and new jar alternated
-     * (5 pairs); one thread over 32 matrices of 2816 × 1024 (a /tmp harness) 8–9 → 15–16 GB/s. At 512 bits the bit
+     * development VM ({@code -XX:UseAVX=2}): bench-small F16 decode after a 16-token prompt 17–19 → 30–46 tok/s (7
+     * old/new jar pairs, 5 of them 41–46), after a 512-token prompt 16–18 → 22–25 in 3 pairs, 23–46 over 13 runs (the
+     * slower runs' profiles put more time in the FMA loop; why some runs compile it worse is not found); one thread
+     * over 32 matrices of 2816 × 1024 (a /tmp harness) 8–9 → 15–16 GB/s. Widening whole rows instead of chunks ran
+     * 23–28 tok/s in 3 runs. At 512 bits the bit
      * operations stay ahead (20 against 15 GB/s in that harness, decode −4% over 3 pairs), so there they remain.
      */
     static void rowsF16x4Widened(MemorySegment seg, long rowBytes, int in, float[] x, int xo, float[] y, int yo, int r0, int r1) {
