@@ -1377,7 +1377,7 @@ public final class MatMul {
      * and FMA'd from that scratch. At 256 bits the bit operations of {@link #rowsF16x4} (ten vector operations per
      * vector of weights) made F16 decode compute-bound: bench-small 17–19 tok/s against BF16's 69–75. Measured on the
      * development VM ({@code -XX:UseAVX=2}): bench-small F16 decode after a 16-token prompt 17–19 → 30–46 tok/s (7
-     * old/new jar pairs, 5 of them 41–46), after a 512-token prompt 16–18 → 22–25 in 3 pairs, 23–46 over 13 runs (the
+     * old/new jar pairs, 5 of them 41–46), after a 512-token prompt 16–18 → 22–25 in 3 pairs, 22–46 over 14 runs (the
      * slower runs' profiles put more time in the FMA loop; why some runs compile it worse is not found); one thread
      * over 32 matrices of 2816 × 1024 (a /tmp harness) 8–9 → 15–16 GB/s. Widening whole rows instead of chunks ran
      * 23–28 tok/s in 3 runs. At 512 bits the bit
