@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * allocating samples in a row mean it did not, and the fallback runs from then on. The choice never changes a result,
  * only the speed. Where per-thread allocation cannot be measured, the fallback runs throughout.
  */
-public final class KernelWatch {
+final class KernelWatch {
     static final int WATCHING = 0, PRIMARY = 1, FALLBACK = 2;
     static final long WATCH_FROM = 100_000;
     static final int EVERY = 64;

@@ -203,10 +203,9 @@ public final class MatMul {
         static final int XT = 0, DXT = 1, NBT = 2, ROW = 3, ROWD = 4, ROWN = 5, WR = 6, DWR = 7, MWR = 8, TILE = 9;
         /** Up to eight accumulators stored for their lane sums ({@link #rowsF16x4}, {@link #rowsF32T}, {@link #rowsBF16T}). */
         static final int SUMS = 10;
-        /** {@link #rowsF16x4}'s four rows' chunk widened to floats. */
+        /** {@link #rowsF16x4Widened}'s four rows' chunk widened to floats. */
         static final int HALF = 11;
         private final float[][] arrays = new float[12][0];
-
         private MemorySegment aligned = MemorySegment.NULL;
         private MatVec[] products = new MatVec[0];
         /** {@link #q6kHalf256}'s four groups of bytes. */
@@ -249,9 +248,10 @@ public final class MatMul {
 
     /**
      * Up to this many tokens (and above {@link #FEW_TOKENS}) an F32 or BF16 product runs {@link #tokenLanes}: the
-     * GEMM's arithmetic without its packing of W; an F16 product from two tokens on (it has no few-token path). Measured on the development VM (2816 × 1024, 256 MiB rotation, 2
-     * threads, GFLOP/s, against the GEMM in the same minutes): F32 T = 12 103 vs 65, 16 134 vs 80, 24 128 vs 112, 32
-     * 167 vs 132, 48 186 vs 177, 64 197 vs 201; BF16 T = 12 115 vs 67, 16 149 vs 89, 32 184 vs 141, 48 200 vs 185.
+     * GEMM's arithmetic without its packing of W; an F16 product from two tokens on (it has no few-token path).
+     * Measured on the development VM (2816 × 1024, 256 MiB rotation, 2 threads, GFLOP/s, against the GEMM in the same
+     * minutes): F32 T = 12 103 vs 65, 16 134 vs 80, 24 128 vs 112, 32 167 vs 132, 48 186 vs 177, 64 197 vs 201; BF16
+     * T = 12 115 vs 67, 16 149 vs 89, 32 184 vs 141, 48 200 vs 185.
      */
     static final int TOKEN_LANES_MAX = 48;
 
@@ -276,7 +276,7 @@ public final class MatMul {
         float[] row = sc.floats(Scratch.ROW, in);
         for (int t = 0; t < T; t++) {
             if (round && bf16) roundRowBf16(x, xOff + t * in, row, 0, in);
-            else if (round) for (int k = 0; k < in; k++) row[k] = Float.float16ToFloat(Float.floatToFloat16(x[xOff + t * in + k]));
+            else if (round) roundRowF16(x, xOff + t * in, row, 0, in);
             else System.arraycopy(x, xOff + t * in, row, 0, in);
             toLanes(row, in, t, xt);
         }
@@ -963,7 +963,7 @@ public final class MatMul {
                 }
                 case F16 -> {
                     if (w.activationType() == GgmlType.F32) { xv = x; xo = xOff; break; }
-                    for (int i = 0; i < in; i++) xs[i] = Float.float16ToFloat(Float.floatToFloat16(x[xOff + i]));
+                    roundRowF16(x, xOff, xs, 0, in);
                     xv = xs; xo = 0;
                 }
                 case BF16 -> {
@@ -1029,6 +1029,11 @@ public final class MatMul {
     /** {@link #matmul}'s T = 1 case, its arguments already checked. */
     private static void matvec(Tensor w, float[] x, int xOff, float[] y, int yOff) {
         SINGLE.get().addChecked(w, x, xOff, 1, y, yOff).run();
+    }
+
+    /** dst[dOff + i] = x[xo + i] rounded to fp16 and back (llama.cpp's F16 activations), for i in [0, n). */
+    static void roundRowF16(float[] x, int xo, float[] dst, int dOff, int n) {
+        for (int i = 0; i < n; i++) dst[dOff + i] = Float.float16ToFloat(Float.floatToFloat16(x[xo + i]));
     }
 
     /** dst[dOff + i] = x[xo + i] rounded to bf16 (round to nearest even, NaN kept quiet), for i in [0, n). */
@@ -1380,8 +1385,8 @@ public final class MatMul {
      * old/new jar pairs, 5 of them 41–46), after a 512-token prompt 16–18 → 22–25 in 3 pairs, 22–46 over 14 runs (the
      * slower runs' profiles put more time in the FMA loop; why some runs compile it worse is not found); one thread
      * over 32 matrices of 2816 × 1024 (a /tmp harness) 8–9 → 15–16 GB/s. Widening whole rows instead of chunks ran
-     * 23–28 tok/s in 3 runs. At 512 bits the bit
-     * operations stay ahead (20 against 15 GB/s in that harness, decode −4% over 3 pairs), so there they remain.
+     * 23–28 tok/s in 3 runs. At 512 bits the bit operations stay ahead (20 against 15 GB/s in that harness, decode −4%
+     * over 3 pairs), so there they remain.
      */
     static void rowsF16x4Widened(MemorySegment seg, long rowBytes, int in, float[] x, int xo, float[] y, int yo, int r0, int r1) {
         int upL = in & ~(L - 1);
@@ -2028,7 +2033,7 @@ public final class MatMul {
                     int xb = xOff + t * in;
                     switch (floatActs ? GgmlType.F32 : type) {
                         case F32 -> System.arraycopy(x, xb, row, 0, in);
-                        case F16 -> { for (int k = 0; k < in; k++) row[k] = Float.float16ToFloat(Float.floatToFloat16(x[xb + k])); }
+                        case F16 -> roundRowF16(x, xb, row, 0, in);
                         case BF16 -> roundRowBf16(x, xb, row, 0, in);
                         case Q4_K, Q6_K -> {
                             MatMulReference.quantizeActivationQ8K(x, xb, in, row, 0, rowd, 0, rown, 0);

@@ -220,9 +220,9 @@ class MatMulTest {
     /**
      * F16 from raw random bit patterns (subnormals included; infinities and NaNs left out, which would make every sum
      * NaN): {@link MatMul#widenF16} (a loop C2 turns into the CPU's conversion) gives {@link Float#float16ToFloat}'s
-     * bits for every value; the matrix-vector kernels (the bit operations of the 512-bit path, and at 256 bits FMAs from
-     * what widenF16 widened) the bits of the same sums done one value at a time (lane by lane, then the lanes summed and the tail added); the GEMM (its packing widens the
-     * same way) the reference's bits.
+     * bits for every value; the matrix-vector kernels (the bit operations of the 512-bit path, and at 256 bits FMAs
+     * from what widenF16 widened) the bits of the same sums done one value at a time (lane by lane, then the lanes
+     * summed and the tail added); the GEMM (its packing widens the same way) the reference's bits.
      */
     @Test
     void f16RawBitsWidenExactly() {
