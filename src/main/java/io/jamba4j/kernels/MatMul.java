@@ -9,6 +9,7 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -205,7 +206,9 @@ public final class MatMul {
         static final int SUMS = 10;
         /** {@link #rowsF16x4Widened}'s four rows' chunk widened to floats. */
         static final int HALF = 11;
-        private final float[][] arrays = new float[12][0];
+        /** {@link #fewTokensQ}'s block scales of four tokens interleaved. */
+        static final int DX4 = 12;
+        private final float[][] arrays = new float[13][0];
         private MemorySegment aligned = MemorySegment.NULL;
         private MatVec[] products = new MatVec[0];
         /** {@link #q6kHalf256}'s four groups of bytes. */
@@ -347,11 +350,16 @@ public final class MatMul {
      * {@code gemm}, 2816 × 1024, 2 threads, GFLOP/s, this path against tokenLanesQ in the same run): Q8_0 T = 2 44 vs
      * 13, 4 44 vs 33, 8 46 vs 67; Q4_0 2 55 vs 14, 4 48 vs 34, 8 45 vs 67; Q4_K 2 48 vs 12, 4 48 vs 27, 8 57 vs 42,
      * 12 59 vs 77; Q6_K 2 25 vs 13, 4 25 vs 25, 8 27 vs 56. The row kernels' rate does not grow with T (each token
-     * decodes the blocks again), tokenLanesQ's does (it widens W once for all tokens).
+     * decodes the blocks again), tokenLanesQ's does (it widens W once for all tokens). Q8_0 and Q4_0 run four tokens
+     * at a time through one block decoding ({@link #rowsFourTokens}, since 2026-12-05), which moved their limit from 5
+     * to 11: JMH {@code gemm} as above, fewTokensQ against tokenLanesQ in alternate forks, two rounds, GFLOP/s: Q8_0
+     * T = 4 97–121 vs 36–37 (the former per-token kernels 52–62), 8 91–100 vs 74–76, 12 108–124 vs 105–111, 16
+     * 110–126 vs 130–142; Q4_0 T = 4 88–102 vs 39–42 (former 59–66), 8 82–102 vs 77–81, 12 90–104 vs 106–109, 16
+     * 91–99 vs 133–150.
      */
     static int fewTokensQ(GgmlType type) {
         return switch (type) {
-            case Q8_0, Q4_0 -> 5;
+            case Q8_0, Q4_0 -> 11;
             case Q4_K -> 8;
             case Q6_K -> 3;
             default -> 0;
@@ -380,10 +388,27 @@ public final class MatMul {
             m.yOff = yOff + t * out;
             m.prepareActivation();
         }
+        boolean fours = w.type() == GgmlType.Q8_0 || w.type() == GgmlType.Q4_0;
+        int nb = in / 32;
+        // per four tokens, their block scales interleaved: dx4[(g·nb + b)·4 + j] = d_x of token 4g + j, block b
+        float[] dx4 = SCRATCH.get().floats(Scratch.DX4, fours ? T / 4 * nb * 4 : 0);
+        if (fours) {
+            for (int t = 0; t < T / 4 * 4; t++) {
+                float[] d = tokens[t].dxv;
+                int o = (t / 4) * nb * 4 + t % 4;
+                for (int b = 0; b < nb; b++) dx4[o + 4 * b] = d[b];
+            }
+        }
         try {
             overRows(w.rowBytes(), out, 4, (u0, u1) -> {
                 int r0 = 4 * u0, r1 = Math.min(out, 4 * u1);
-                for (int t = 0; t < T; t++) tokens[t].rows(r0, r1);
+                int t = 0;
+                if (fours) {
+                    for (; t + 4 <= T; t += 4) {
+                        rowsFourTokens(tokens[t], tokens[t + 1], tokens[t + 2], tokens[t + 3], dx4, t * nb, r0, r1);
+                    }
+                }
+                for (; t < T; t++) tokens[t].rows(r0, r1);
             });
         } finally {
             for (int t = 0; t < T; t++) tokens[t].clear();
@@ -1542,6 +1567,147 @@ public final class MatMul {
             }
             y[yo + r] = acc;
         }
+    }
+
+    /**
+     * Rows [r0, r1) of four tokens' matrix-vector products {@code a}, {@code b}, {@code c}, {@code e} (the same Q8_0 or
+     * Q4_0 W, each activation prepared; their block scales interleaved in {@code dx4} from {@code dx4Off}: block b's
+     * four at {@code dx4Off + 4b}): each block of W is loaded and widened once for the four tokens, and each token's
+     * sums are its own row kernel's ({@link #rowsQ8}, {@link #rowsQ4}) — the same exact integer block sums (any order
+     * gives them), each then scaled into the row's total by the same FMA in the same order — so the same bits. The
+     * four block sums are reduced together ({@link #sums4}) and the four totals kept in the lanes of one vector.
+     */
+    static void rowsFourTokens(MatVec a, MatVec b, MatVec c, MatVec e, float[] dx4, int dx4Off, int r0, int r1) {
+        Tensor w = a.w;
+        MemorySegment seg = w.data();
+        float[] tile = SCRATCH.get().floats(Scratch.SUMS, L);
+        switch (w.type()) {
+            case Q8_0 -> rowsQ8Tokens4(seg, w.rowBytes(), w.cols(), a.xv, b.xv, c.xv, e.xv, dx4, dx4Off, a.y, a.yOff, b.yOff, c.yOff, e.yOff, tile, r0, r1);
+            case Q4_0 -> rowsQ4Tokens4(seg, w.rowBytes(), w.cols(), a.xv, b.xv, c.xv, e.xv, dx4, dx4Off, a.y, a.yOff, b.yOff, c.yOff, e.yOff, tile, r0, r1);
+            default -> throw new AssertionError(w.type());
+        }
+    }
+
+    /**
+     * {@link #rowsQ8} for four tokens at once ({@link #rowsFourTokens}): token j's activation qj, its row r at
+     * y[yj + r].
+     */
+    static void rowsQ8Tokens4(MemorySegment seg, long rowBytes, int in, float[] q0, float[] q1, float[] q2, float[] q3,
+                              float[] dx4, int dx4Off, float[] y, int y0, int y1, int y2, int y3, float[] tile, int r0, int r1) {
+        int nb = in / 32;
+        int per = 32 / L;
+        for (int r = r0; r < r1; r++) {
+            long base = r * rowBytes;
+            FloatVector acc = FloatVector.zero(F4);
+            for (int b = 0; b < nb; b++) {
+                long p = base + 34L * b;
+                int qi = 32 * b;
+                FloatVector wv = (FloatVector) ByteVector.fromMemorySegment(BY, seg, p + 2, LE).convertShape(VectorOperators.B2F, F, 0);
+                FloatVector s0 = wv.mul(FloatVector.fromArray(F, q0, qi)), s1 = wv.mul(FloatVector.fromArray(F, q1, qi));
+                FloatVector s2 = wv.mul(FloatVector.fromArray(F, q2, qi)), s3 = wv.mul(FloatVector.fromArray(F, q3, qi));
+                for (int j = 1; j < per; j++) {
+                    int k = qi + j * L;
+                    wv = (FloatVector) ByteVector.fromMemorySegment(BY, seg, p + 2 + (long) j * L, LE).convertShape(VectorOperators.B2F, F, 0);
+                    s0 = wv.fma(FloatVector.fromArray(F, q0, k), s0);
+                    s1 = wv.fma(FloatVector.fromArray(F, q1, k), s1);
+                    s2 = wv.fma(FloatVector.fromArray(F, q2, k), s2);
+                    s3 = wv.fma(FloatVector.fromArray(F, q3, k), s3);
+                }
+                // lane j: token j's acc = fma(block sum, d_w · d_x, acc), as rowsQ8's scalar steps
+                float dw = Float.float16ToFloat(seg.get(I16LE, p));
+                acc = sums4(s0, s1, s2, s3).fma(FloatVector.fromArray(F4, dx4, dx4Off + 4 * b).mul(dw), acc);
+            }
+            storeFour(acc, tile, y, y0 + r, y1 + r, y2 + r, y3 + r);
+        }
+    }
+
+    /** {@link #rowsQ4} for four tokens at once, as {@link #rowsQ8Tokens4}. */
+    static void rowsQ4Tokens4(MemorySegment seg, long rowBytes, int in, float[] q0, float[] q1, float[] q2, float[] q3,
+                              float[] dx4, int dx4Off, float[] y, int y0, int y1, int y2, int y3, float[] tile, int r0, int r1) {
+        int nb = in / 32;
+        int halves = 16 / L;
+        for (int r = r0; r < r1; r++) {
+            long base = r * rowBytes;
+            FloatVector acc = FloatVector.zero(F4);
+            for (int b = 0; b < nb; b++) {
+                long p = base + 18L * b;
+                int qi = 32 * b;
+                // bytes [h·L, h·L + L): low nibbles are values h·L.., high nibbles values 16 + h·L..
+                IntVector v = (IntVector) ByteVector.fromMemorySegment(BY, seg, p + 2, LE).convertShape(VectorOperators.B2I, I, 0);
+                FloatVector lo = (FloatVector) v.and(0xF).sub(8).convert(VectorOperators.I2F, 0);
+                FloatVector hi = (FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8).convert(VectorOperators.I2F, 0);
+                FloatVector s0 = lo.mul(FloatVector.fromArray(F, q0, qi)), s1 = lo.mul(FloatVector.fromArray(F, q1, qi));
+                FloatVector s2 = lo.mul(FloatVector.fromArray(F, q2, qi)), s3 = lo.mul(FloatVector.fromArray(F, q3, qi));
+                s0 = hi.fma(FloatVector.fromArray(F, q0, qi + 16), s0);
+                s1 = hi.fma(FloatVector.fromArray(F, q1, qi + 16), s1);
+                s2 = hi.fma(FloatVector.fromArray(F, q2, qi + 16), s2);
+                s3 = hi.fma(FloatVector.fromArray(F, q3, qi + 16), s3);
+                for (int h = 1; h < halves; h++) {
+                    int k = qi + h * L;
+                    v = (IntVector) ByteVector.fromMemorySegment(BY, seg, p + 2 + (long) h * L, LE).convertShape(VectorOperators.B2I, I, 0);
+                    lo = (FloatVector) v.and(0xF).sub(8).convert(VectorOperators.I2F, 0);
+                    hi = (FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8).convert(VectorOperators.I2F, 0);
+                    s0 = lo.fma(FloatVector.fromArray(F, q0, k), s0);
+                    s1 = lo.fma(FloatVector.fromArray(F, q1, k), s1);
+                    s2 = lo.fma(FloatVector.fromArray(F, q2, k), s2);
+                    s3 = lo.fma(FloatVector.fromArray(F, q3, k), s3);
+                    s0 = hi.fma(FloatVector.fromArray(F, q0, k + 16), s0);
+                    s1 = hi.fma(FloatVector.fromArray(F, q1, k + 16), s1);
+                    s2 = hi.fma(FloatVector.fromArray(F, q2, k + 16), s2);
+                    s3 = hi.fma(FloatVector.fromArray(F, q3, k + 16), s3);
+                }
+                float dw = Float.float16ToFloat(seg.get(I16LE, p));
+                acc = sums4(s0, s1, s2, s3).fma(FloatVector.fromArray(F4, dx4, dx4Off + 4 * b).mul(dw), acc);
+            }
+            storeFour(acc, tile, y, y0 + r, y1 + r, y2 + r, y3 + r);
+        }
+    }
+
+    /** y[i0] .. y[i3] = lanes 0 .. 3 of {@code v} (through {@code tile}). */
+    private static void storeFour(FloatVector v, float[] tile, float[] y, int i0, int i1, int i2, int i3) {
+        v.intoArray(tile, 0);
+        y[i0] = tile[0];
+        y[i1] = tile[1];
+        y[i2] = tile[2];
+        y[i3] = tile[3];
+    }
+
+    /** Four float lanes: {@link #sums4}'s result, a four-token kernel's four totals. */
+    static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
+
+    /**
+     * The lane sums of four vectors of exact integers (so any order gives the same sums), reduced together into
+     * the lanes 0–3 of a four-lane vector: two steps that each halve the lanes per vector and pack two vectors into
+     * one ({@link #pairSums}), then log2(L) − 2 plain folding steps, instead of four reductions of log2(L) steps.
+     */
+    static FloatVector sums4(FloatVector s0, FloatVector s1, FloatVector s2, FloatVector s3) {
+        // lane i ≡ j (mod 4) holds partial sums of s_j
+        FloatVector v = pairSums(pairSums(s0, s1, ODD_LANES, XOR_1), pairSums(s2, s3, ODD_LANES, XOR_1), LANES_2_3, XOR_2);
+        v = v.add(v.rearrange(XOR_4));
+        if (L == 16) v = v.add(v.rearrange(XOR_8));
+        return (FloatVector) v.reinterpretShape(F4, 0);
+    }
+
+    /**
+     * Lane i of the result: a[i] + a[i ^ d] where lane i is outside {@code upper} (the lanes with bit d set), else
+     * b[i] + b[i ^ d] ({@code xor} the shuffle i → i ^ d).
+     */
+    private static FloatVector pairSums(FloatVector a, FloatVector b, VectorMask<Float> upper, VectorShuffle<Float> xor) {
+        return a.blend(b, upper).add(b.blend(a, upper).rearrange(xor));
+    }
+
+    private static final VectorMask<Float> ODD_LANES = VECTOR ? VectorMask.fromLong(F, lanesWithBit(1)) : null;
+    private static final VectorMask<Float> LANES_2_3 = VECTOR ? VectorMask.fromLong(F, lanesWithBit(2)) : null;
+    private static final VectorShuffle<Float> XOR_1 = VECTOR ? VectorShuffle.fromOp(F, i -> i ^ 1) : null;
+    private static final VectorShuffle<Float> XOR_2 = VECTOR ? VectorShuffle.fromOp(F, i -> i ^ 2) : null;
+    private static final VectorShuffle<Float> XOR_4 = VECTOR ? VectorShuffle.fromOp(F, i -> i ^ 4) : null;
+    private static final VectorShuffle<Float> XOR_8 = L == 16 ? VectorShuffle.fromOp(F, i -> i ^ 8) : null;
+
+    /** The lanes i of an L-lane mask with {@code (i & bit) != 0}. */
+    private static long lanesWithBit(int bit) {
+        long m = 0;
+        for (int i = 0; i < L; i++) if ((i & bit) != 0) m |= 1L << i;
+        return m;
     }
 
     /** Q4_0 rows against a Q8_0-quantized activation. */

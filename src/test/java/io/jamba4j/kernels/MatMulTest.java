@@ -346,8 +346,8 @@ class MatMulTest {
 
     /**
      * Quantized products of 2 .. {@code TOKEN_LANES_Q_MAX} tokens ({@code MatMul.fewTokensQ} up to its limit per type,
-     * then {@code MatMul.tokenLanesQ}) give the GEMM's bits, and so each token its matrix-vector product's (K-quant
-     * rows are multiples of 256).
+     * Q8_0 and Q4_0 four tokens at a time with the rest one by one, then {@code MatMul.tokenLanesQ}) give the GEMM's
+     * bits, and so each token its matrix-vector product's (K-quant rows are multiples of 256).
      */
     @Test
     void quantizedTokenLanesEqualTheGemmAndTheMatvecBitForBit() {
@@ -362,7 +362,7 @@ class MatMulTest {
                 float[] yg = new float[big * out];
                 MatMul.matmul(w, x, 0, big, yg, 0); // the GEMM
                 int few = MatMul.fewTokensQ(type);
-                for (int T : new int[]{2, 3, few, few + 1, 16, 17, MatMul.TOKEN_LANES_Q_MAX}) {
+                for (int T : new int[]{2, 3, 4, 5, 8, few, few + 1, 16, 17, MatMul.TOKEN_LANES_Q_MAX}) {
                     float[] y = new float[T * out];
                     MatMul.matmul(w, x, 0, T, y, 0);
                     for (int i = 0; i < y.length; i++) {
