@@ -37,8 +37,9 @@ import java.util.Objects;
  *       packed as exact integers: the 4-bit q, or (q − 32)·sc), Q4_K adding its min correction per group.</li>
  *   <li>A few tokens (T ≤ {@link #TOKEN_LANES_MAX}; quantized ≤ {@link #TOKEN_LANES_Q_MAX}), where packing W would
  *       cost more than the products: {@link #fewTokens} (F32 / BF16, T ≤ {@link #FEW_TOKENS}: each row streamed
- *       once against all tokens, the matrix-vector product's sums), {@link #fewTokensQ} (quantized, T ≤ 3–8 by
- *       type: the matrix-vector row kernels once per token over each chunk of rows) and {@link #tokenLanes} /
+ *       once against all tokens, the matrix-vector product's sums), {@link #fewTokensQ} (quantized, T ≤ 3–11 by
+ *       type: the matrix-vector row kernels once per token over each chunk of rows; Q8_0 / Q4_0 four tokens per
+ *       block decoding, {@link #rowsFourTokens}) and {@link #tokenLanes} /
  *       {@link #tokenLanesQ} (the tokens in the vector lanes, W rows broadcast: the GEMM's sums in its order). Each
  *       gives the bits of the path it stands in for.</li>
  * </ul>
@@ -369,10 +370,13 @@ public final class MatMul {
     /**
      * Y = X·Wᵀ for a few tokens with a quantized W: the rows split across the threads as in the matrix-vector
      * product, and each chunk of rows run through the matrix-vector row kernel once per token (the chunk read again
-     * from cache for the second token on). Each token's products are thus its matrix-vector product's, bit for bit
-     * (and so the GEMM's: the quantized types are batch-invariant). The row kernels decode a block straight into
-     * registers; {@link #tokenLanesQ} widens W to floats in memory first, which costs more than it saves until the
-     * widened rows serve enough tokens.
+     * from cache for the second token on); Q8_0 and Q4_0 through {@link #rowsFourTokens} four tokens at a time, the
+     * tokens left over one by one. Each token's products are thus its matrix-vector product's, bit for bit (and so
+     * the GEMM's: the quantized types are batch-invariant). The row kernels decode a block straight into registers;
+     * {@link #tokenLanesQ} widens W to floats in memory first, which costs more than it saves until the widened rows
+     * serve enough tokens. Not done for Q4_K / Q6_K: four-token versions of their kernels (2026-12-05, same bits)
+     * ran no faster than one token at a time (JMH {@code gemm} T = 4: Q4_K 44–50 against 47–54 GFLOP/s, Q6_K 26–28
+     * against 35–37), and with Q4_K's chunks written out C2 compiled it boxed (2–6 GFLOP/s).
      */
     private static void fewTokensQ(Tensor w, float[] x, int xOff, int T, float[] y, int yOff) {
         int in = w.cols();
