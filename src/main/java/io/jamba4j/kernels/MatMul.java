@@ -374,9 +374,15 @@ public final class MatMul {
      * tokens left over one by one. Each token's products are thus its matrix-vector product's, bit for bit (and so
      * the GEMM's: the quantized types are batch-invariant). The row kernels decode a block straight into registers;
      * {@link #tokenLanesQ} widens W to floats in memory first, which costs more than it saves until the widened rows
-     * serve enough tokens. Not done for Q4_K / Q6_K: four-token versions of their kernels (2026-12-05, same bits)
-     * ran no faster than one token at a time (JMH {@code gemm} T = 4: Q4_K 44–50 against 47–54 GFLOP/s, Q6_K 26–28
-     * against 35–37), and with Q4_K's chunks written out C2 compiled it boxed (2–6 GFLOP/s).
+     * serve enough tokens. Not done for Q4_K / Q6_K (2026-12-05; each version tried gave the same bits): Q6_K's
+     * (each 32-group cut out of 32-bit lanes in a method of its own) ran slower than one token at a time (JMH
+     * {@code gemm} T = 4: 26–28 against 35–37 GFLOP/s). Q4_K's ran no faster with a half super-block per method
+     * (44–50 against 47–54), boxed with its chunks written out (2–6), and with its chunks in loops in one method and
+     * the four totals kept in an array it ran 72 against 53–54 (T = 4; 50–52 against 44–45 at 256 bits) — but in
+     * {@code jamba bench} runs on bench-small Q4_K it tipped {@link #Q4K_WATCH} to its slower fallback (16-token
+     * prompt, 16-token decode: 49–55 against 59–68 tok/s over 5 alternating pairs; the two runs that reported it
+     * "halves" against "whole"; our guess: the four-lane vectors it shares Vector API methods with change the type
+     * profiles C2 compiles {@link #rowsQ4K} with). So not kept. (Q8_0 and Q4_0 models have no watched kernel.)
      */
     private static void fewTokensQ(Tensor w, float[] x, int xOff, int T, float[] y, int yOff) {
         int in = w.cols();
