@@ -1692,9 +1692,10 @@ public final class MatMul {
      */
     static FloatVector sums4(FloatVector s0, FloatVector s1, FloatVector s2, FloatVector s3) {
         // lane i ≡ j (mod 4) holds partial sums of s_j
-        FloatVector v = pairSums(pairSums(s0, s1, ODD_LANES, XOR_1), pairSums(s2, s3, ODD_LANES, XOR_1), LANES_2_3, XOR_2);
-        v = v.add(v.rearrange(XOR_4));
-        if (L == 16) v = v.add(v.rearrange(XOR_8));
+        FloatVector v = pairSums(pairSums(s0, s1, ODD_LANES, VectorOps.XOR1), pairSums(s2, s3, ODD_LANES, VectorOps.XOR1),
+                LANES_2_3, VectorOps.XOR2);
+        v = v.add(v.rearrange(VectorOps.XOR4));
+        if (L == 16) v = v.add(v.rearrange(VectorOps.XOR8));
         return (FloatVector) v.reinterpretShape(F4, 0);
     }
 
@@ -1708,10 +1709,6 @@ public final class MatMul {
 
     private static final VectorMask<Float> ODD_LANES = VECTOR ? VectorMask.fromLong(F, lanesWithBit(1)) : null;
     private static final VectorMask<Float> LANES_2_3 = VECTOR ? VectorMask.fromLong(F, lanesWithBit(2)) : null;
-    private static final VectorShuffle<Float> XOR_1 = VECTOR ? VectorShuffle.fromOp(F, i -> i ^ 1) : null;
-    private static final VectorShuffle<Float> XOR_2 = VECTOR ? VectorShuffle.fromOp(F, i -> i ^ 2) : null;
-    private static final VectorShuffle<Float> XOR_4 = VECTOR ? VectorShuffle.fromOp(F, i -> i ^ 4) : null;
-    private static final VectorShuffle<Float> XOR_8 = L == 16 ? VectorShuffle.fromOp(F, i -> i ^ 8) : null;
 
     /** The lanes i of an L-lane mask with {@code (i & bit) != 0}. */
     private static long lanesWithBit(int bit) {
