@@ -200,40 +200,112 @@ class FlashAttentionTest {
     /**
      * An 8K-token prefill in one call holds no T×T scores: the scratch is O(T) (running max and sum per row and
      * head) plus one key block per thread, and a repeated call allocates nothing at all; nor does a decode step.
+     *
+     * <p>Allocation is measured once the kernels are compiled: in rounds, until a round is clean or a cap is reached
+     * (a fixed count of warm-up calls was not always enough on a loaded machine, C2's queue on two cores being long).
+     * Where a bound still does not hold, the allocations of one more call are recorded with JFR: if every one is a
+     * Vector API box (C2 compiled a kernel without its intrinsics in this JVM, a JDK 25 nondeterminism; see
+     * {@link KernelWatch}; seen here in the softmax's exponential, {@link FlashAttention#expShifted}, about one full
+     * suite in several, and once in 12 runs of this class beside a CPU hog), the property cannot be observed in this
+     * run and the test is aborted (skipped) saying so; anything else allocated fails it, naming the allocation sites.
      */
     @Test
-    void longPrefillAllocatesNoQuadraticScratchAndDecodeAllocatesNothing() {
+    void longPrefillAllocatesNoQuadraticScratchAndDecodeAllocatesNothing() throws Exception {
         int T = 8192, nHeads = 2, nKv = 1, hd = 16;
         Random r = new Random(7);
         float[] q = gaussian(r, T * nHeads * hd, 1f), k = gaussian(r, T * nKv * hd, 1f), v = gaussian(r, T * nKv * hd, 1f);
         float[] out = new float[T * nHeads * hd];
         float scale = 0.25f;
-        // warm up at 512 tokens so that the kernels are compiled (interpreted Vector API code boxes every vector)
-        for (int i = 0; i < 30; i++) FlashAttention.attend(q, out, 512, 0, nHeads, nKv, hd, scale, k, v, true);
-        long a0 = allocatedBytes();
-        FlashAttention.attend(q, out, T, 0, nHeads, nKv, hd, scale, k, v, true);
-        long first = allocatedBytes() - a0;
+        Runnable prefill512 = () -> FlashAttention.attend(q, out, 512, 0, nHeads, nKv, hd, scale, k, v, true);
+        Runnable prefill8k = () -> FlashAttention.attend(q, out, T, 0, nHeads, nKv, hd, scale, k, v, true);
+        // warm up at 512 tokens until compiled (interpreted Vector API code boxes every vector); compiled, a call
+        // allocates at most its running state (12 KiB)
+        long[] warm = {Long.MAX_VALUE, Long.MAX_VALUE};
+        for (int i = 0; i < 5000 && warm[0] > 64 * 1024; i++) warm = allocation(prefill512);
+        if (warm[0] > 64 * 1024) explainOrFail("a 512-token prefill after 5000 calls", warm, a -> a[0] <= 64 * 1024, prefill512);
         // a T×T float score matrix would be 256 MiB; the running state is 12 bytes per (row, head), 192 KiB here (the
         // bound leaves room for whatever the JIT has not compiled yet: interpreted vector code allocates)
-        assertTrue(first < 16L * 1024 * 1024, "first 8K prefill allocated " + first + " bytes");
-        long a1 = allocatedBytes(), h1 = allocatedHere();
-        FlashAttention.attend(q, out, T, 0, nHeads, nKv, hd, scale, k, v, true);
-        long second = allocatedBytes() - a1, secondHere = allocatedHere() - h1;
-        // (the all-threads counter itself shows a few hundred bytes of noise between two reads)
-        assertEquals(0, secondHere, "repeated 8K prefill: bytes allocated by the caller");
-        assertTrue(second < 4096, "repeated 8K prefill: " + second + " bytes allocated by all threads");
+        long first = allocation(prefill8k)[0];
+        if (first >= 16L * 1024 * 1024) explainOrFail("the first 8K prefill", new long[]{first, 0}, a -> a[0] < 16L * 1024 * 1024, prefill8k);
+        // repeated: nothing allocated by the caller, and all threads within the counter's noise (a few hundred bytes
+        // between two reads); up to 5 tries, C2 may still be replacing a compilation
+        long[] second = {Long.MAX_VALUE, Long.MAX_VALUE};
+        for (int i = 0; i < 5 && (second[1] != 0 || second[0] >= 4096); i++) second = allocation(prefill8k);
+        if (second[1] != 0 || second[0] >= 4096) explainOrFail("a repeated 8K prefill", second, a -> a[1] == 0 && a[0] < 4096, prefill8k);
 
         float[] q1 = new float[nHeads * hd], o1 = new float[nHeads * hd];
-        // warm up until compiled: before C2 has compiled them, Vector API methods box their vectors
-        for (int i = 0; i < 5000; i++) FlashAttention.attend(q1, o1, 1, T - 1, nHeads, nKv, hd, scale, k, v, true);
-        long a2 = allocatedBytes(), h2 = allocatedHere();
-        for (int i = 0; i < 100; i++) FlashAttention.attend(q1, o1, 1, T - 1, nHeads, nKv, hd, scale, k, v, true);
-        long decode = allocatedBytes() - a2, decodeHere = allocatedHere() - h2;
-        assertEquals(0, decodeHere, "100 decode steps: bytes allocated by the caller");
-        assertTrue(decode < 4096, "100 decode steps: " + decode + " bytes allocated by all threads");
+        Runnable decode100 = () -> {
+            for (int i = 0; i < 100; i++) FlashAttention.attend(q1, o1, 1, T - 1, nHeads, nKv, hd, scale, k, v, true);
+        };
+        long[] decode = {Long.MAX_VALUE, Long.MAX_VALUE};
+        for (int round = 0; round < 500 && (decode[1] != 0 || decode[0] >= 4096); round++) decode = allocation(decode100);
+        if (decode[1] != 0 || decode[0] >= 4096) explainOrFail("100 decode steps after 50000", decode, a -> a[1] == 0 && a[0] < 4096, decode100);
         // and the last query row of the prefill is that decode's answer (same keys, same query)
         System.arraycopy(q, (T - 1) * nHeads * hd, q1, 0, nHeads * hd);
         FlashAttention.attend(q1, o1, 1, T - 1, nHeads, nKv, hd, scale, k, v, true);
         for (int i = 0; i < nHeads * hd; i++) assertEquals(out[(T - 1) * nHeads * hd + i], o1[i], 1e-5);
+    }
+
+    /** Bytes allocated while {@code call} ran: by all threads, and by this thread. */
+    static long[] allocation(Runnable call) {
+        long all = allocatedBytes(), here = allocatedHere();
+        call.run();
+        long hereAfter = allocatedHere(), allAfter = allocatedBytes(); // before the result array is allocated
+        return new long[]{allAfter - all, hereAfter - here};
+    }
+
+    /**
+     * {@code what} allocated {@code bytes} (all threads, this thread), which {@code ok} rejects: runs {@code call}
+     * once more (then four times more) under a JFR recording of allocations. Returns if that call's allocation is ok
+     * (the first was transient: C2 replacing a compilation); aborts the test if our code's allocations were all
+     * Vector API boxes (see the test's comment); else fails it, naming the allocation sites. A box is an allocation
+     * under a Vector API frame (interpreted or C1 code), or one that C2 materialised in the kernel's own frame: a
+     * vector object, or a primitive array of at most 64 bytes (a vector's payload). Allocations outside jamba4j's
+     * code (the recording's own) are not counted.
+     */
+    static void explainOrFail(String what, long[] bytes, java.util.function.Predicate<long[]> ok, Runnable call) throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("jamba4j-alloc", ".jfr");
+        try (jdk.jfr.Recording rec = new jdk.jfr.Recording()) {
+            rec.enable("jdk.ObjectAllocationInNewTLAB").withStackTrace();
+            rec.enable("jdk.ObjectAllocationOutsideTLAB").withStackTrace();
+            rec.start();
+            long[] again = allocation(call);
+            if (ok.test(again)) return;
+            for (int i = 0; i < 4; i++) call.run(); // more samples: an event is only written per TLAB refill
+            rec.stop();
+            rec.dump(file);
+            int boxes = 0;
+            java.util.Map<String, Integer> other = new java.util.TreeMap<>();
+            for (jdk.jfr.consumer.RecordedEvent e : jdk.jfr.consumer.RecordingFile.readAllEvents(file)) {
+                jdk.jfr.consumer.RecordedStackTrace st = e.getStackTrace();
+                if (st == null) continue;
+                String site = null;
+                boolean box = false;
+                for (jdk.jfr.consumer.RecordedFrame f : st.getFrames()) {
+                    String type = f.getMethod().getType().getName();
+                    if (type.startsWith("jdk.incubator.vector.") || type.startsWith("jdk.internal.vm.vector.")) box = true;
+                    if (type.startsWith("io.jamba4j.")) {
+                        site = type + "." + f.getMethod().getName() + ":" + f.getLineNumber();
+                        break;
+                    }
+                }
+                if (site == null) continue; // not our code's
+                String cls = e.getClass("objectClass").getName();
+                box |= cls.startsWith("jdk.incubator.vector.")
+                        || cls.length() == 2 && cls.charAt(0) == '[' && e.getLong("allocationSize") <= 16 + 64;
+                if (box) boxes++;
+                else other.merge(cls + " (" + e.getLong("allocationSize") + " bytes) at " + site, 1, Integer::sum);
+            }
+            String measured = what + " allocated " + bytes[0] + " bytes (" + bytes[1] + " on the calling thread), once"
+                    + " more " + again[0] + " (" + again[1] + ")";
+            if (other.isEmpty() && boxes > 0) {
+                org.junit.jupiter.api.Assumptions.abort(measured + ", all of it (" + boxes + " TLAB events) Vector API"
+                        + " boxes: C2 compiled a kernel without its intrinsics in this JVM, so the allocation property"
+                        + " cannot be observed in this run");
+            }
+            fail(measured + "; besides " + boxes + " Vector API box events: " + other);
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
     }
 }
