@@ -200,6 +200,8 @@ public final class FlashAttention {
     /** Per-worker buffers: a block of scores per row, row offsets, and an F16 cache's K or V block widened. */
     private static final class Scratch {
         float[] scores = new float[0];
+        /** {@link #expShiftedScalar}'s lane sums. */
+        final float[] lanes = new float[L];
         int[] qo = new int[0], po = new int[0], ao = new int[0], si = new int[0], t = new int[0], n = new int[0];
         float[] k = new float[0];
         /** Keeps the prefetching loads of {@link Task#touchBlock} from being removed as dead code. */
@@ -303,7 +305,7 @@ public final class FlashAttention {
                     scores4(q, qo[r], qo[r + 1], qo[r + 2], qo[r + 3], kArr, kOff, KEY_TILE * hd,
                             gTiles, hd, scale, sc, po[r], po[r + 1], po[r + 2], po[r + 3]);
                     for (int j = r, end = Math.min(r + 4, rows); j < end; j++) {
-                        softmaxRow(sc, po[j], n[j], gTiles * KEY_TILE, si[j], acc, ao[j]);
+                        softmaxRow(sc, po[j], n[j], gTiles * KEY_TILE, si[j], acc, ao[j], s.lanes);
                     }
                 }
                 if (vf == null) {
@@ -343,7 +345,7 @@ public final class FlashAttention {
          * Rescales the state and the output row to the block's new maximum and leaves the weights e^(s − m) at
          * sc[o .. o+width), zero beyond n.
          */
-        private void softmaxRow(float[] sc, int o, int n, int width, int si, float[] acc, int ao) {
+        private void softmaxRow(float[] sc, int o, int n, int width, int si, float[] acc, int ao, float[] lanes) {
             if (n <= 0) {
                 java.util.Arrays.fill(sc, o, o + width, 0f);
                 return;
@@ -367,7 +369,9 @@ public final class FlashAttention {
                 }
                 m[si] = mx;
             }
-            l[si] += expShifted(sc, o, width, m[si]);
+            long a0 = EXP_WATCH.begin();
+            l[si] += EXP_WATCH.primary() ? expShifted(sc, o, width, m[si]) : expShiftedScalar(sc, o, width, m[si], lanes);
+            EXP_WATCH.end(a0);
         }
     }
 
@@ -454,6 +458,34 @@ public final class FlashAttention {
             a2.mul(scale).intoArray(sc, p2 + j);
             a3.mul(scale).intoArray(sc, p3 + j);
         }
+    }
+
+    /**
+     * Which of {@link #expShifted} and {@link #expShiftedScalar} (the same bits) the softmax runs: JDK 25's C2 now and
+     * then compiles the vector one without its intrinsics, and then every call boxes its vectors for the rest of the
+     * run (seen in the test suite: FlashAttentionTest's 512-token prefill allocating 442 KB per call after 5000 calls,
+     * JFR: all at {@code expShifted}'s exponential; about one full suite in several). See {@link KernelWatch}.
+     */
+    static final KernelWatch EXP_WATCH = new KernelWatch("vector", "scalar");
+
+    /**
+     * {@link #expShifted} one lane at a time, with the same bits: lane l of the vector sum is {@code lanes[l]}
+     * (accumulated in the same order), reduced as {@link VectorOps#sumLanes} does (halves, then quarters, …), and each
+     * e^x by {@link SelectiveScan#exp(float)}, the vector algorithm's scalar form. {@code lanes} holds L floats.
+     */
+    static double expShiftedScalar(float[] sc, int o, int n, float max, float[] lanes) {
+        java.util.Arrays.fill(lanes, 0, L, 0f);
+        for (int j = 0; j < n; j += L) {
+            for (int i = 0; i < L; i++) {
+                float e = SelectiveScan.exp(sc[o + j + i] - max);
+                sc[o + j + i] = e;
+                lanes[i] += e;
+            }
+        }
+        for (int d = L / 2; d >= 1; d /= 2) {
+            for (int i = 0; i < d; i++) lanes[i] += lanes[i + d];
+        }
+        return lanes[0];
     }
 
     /** sc[o+j] ← e^(sc[o+j] − max) for j in [0, n), n a multiple of L ({@link SelectiveScan#exp(float)}'s algorithm); returns their sum. */

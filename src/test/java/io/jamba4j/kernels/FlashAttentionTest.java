@@ -198,6 +198,32 @@ class FlashAttentionTest {
     }
 
     /**
+     * The softmax's scalar exponential ({@link FlashAttention#expShiftedScalar}, what {@link FlashAttention#EXP_WATCH}
+     * falls back to) gives the vector one's bits: the weights and their sum, over scores from far below the
+     * exponential's underflow to the maximum (run with {@code -Dtest.jvm.extra=-XX:UseAVX=2} for 256 bits).
+     */
+    @Test
+    void scalarSoftmaxExponentialEqualsTheVectorOneBitForBit() {
+        Random r = new Random(3);
+        int n = 16 * 24;
+        float[] a = new float[n + 5];
+        for (int i = 0; i < a.length; i++) a[i] = (float) (r.nextGaussian() * (i % 3 == 0 ? 40 : 4));
+        float max = 0;
+        for (int i = 5; i < n + 5; i++) max = Math.max(max, a[i]);
+        float[] b = a.clone();
+        double sv = FlashAttention.expShifted(a, 5, n, max);
+        double ss = FlashAttention.expShiftedScalar(b, 5, n, max, new float[16]);
+        assertEquals(Double.doubleToLongBits(sv), Double.doubleToLongBits(ss), "sum");
+        for (int i = 0; i < a.length; i++) assertEquals(Float.floatToIntBits(a[i]), Float.floatToIntBits(b[i]), "weight " + i);
+        // weights spread over many binades, so that the sum's rounding depends on how the lanes are paired
+        float[] c = new float[32];
+        for (int i = 0; i < 32; i++) c[i] = -0.37f * (i * 7 % 32) - (i % 5 == 0 ? 9f : 0f);
+        float[] d = c.clone();
+        double cv = FlashAttention.expShifted(c, 0, 32, 0f), cs = FlashAttention.expShiftedScalar(d, 0, 32, 0f, new float[16]);
+        assertEquals(Double.doubleToLongBits(cv), Double.doubleToLongBits(cs), "order-sensitive sum " + cv + " vs " + cs);
+    }
+
+    /**
      * An 8K-token prefill in one call holds no T×T scores: the scratch is O(T) (running max and sum per row and
      * head) plus one key block per thread, and a repeated call allocates nothing at all; nor does a decode step.
      *
