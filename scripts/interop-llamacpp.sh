@@ -8,7 +8,7 @@
 #     `jamba convert --to gguf` -> llama.cpp's log-probs on a 64-token prompt == `jamba logits` (1e-3)
 #  3. fixture A -> Q4_0 GGUF -> llama.cpp eval == `jamba logits` on the same file (0.05)
 #  6. `jamba init` of interop-kquant.json (hidden 256: the matrices are whole 256-blocks; ffn_down's 544-wide rows fall
-#     back to Q8_0, ssm_dt's 16-wide rows to F16) as Q4_K and as Q6_K -> llama.cpp's log-probs on a 40-token prompt ==
+#     back to Q8_0, ssm_dt's 16-wide rows to F16) as Q4_K, as Q6_K and as the mix Q4_K_M -> llama.cpp's log-probs on a 40-token prompt ==
 #     `jamba logits` on the same file (TOL_KQUANT, default 0.05; prompt rows only, greedy not compared). Both sides
 #     quantize activations to Q8_K exactly alike (quantize_row_q8_K_ref) and sum exact integers, but jamba4j does not
 #     reproduce llama.cpp's float order for k-quants (it sums a super-block in int32 before scaling, possibly in its
@@ -45,7 +45,7 @@ ref "$work/A-q4_0.gguf" "$fx/ref/prompt.json" "$work/A-q4-llama" --gen 32
 ./jamba logits --model "$work/A-q4_0.gguf" --ids "$fx/ref/prompt.json" --out "$work/A-q4-jamba" --greedy 32 --no-simd-check
 node scripts/compare-logprobs.mjs "$work/A-q4-jamba" "$work/A-q4-llama" 0.05 || fail=1
 
-for kt in Q4_K Q6_K; do
+for kt in Q4_K Q6_K Q4_K_M; do
     ./jamba init --config src/test/resources/interop-kquant.json --seed 7 --to gguf --type "$kt" --out "$work/kq-$kt.gguf" --no-simd-check
     ref "$work/kq-$kt.gguf" "$work/ids-kq.json" "$work/kq-$kt-llama" --gen 0
     ./jamba logits --model "$work/kq-$kt.gguf" --ids "$work/ids-kq.json" --out "$work/kq-$kt-jamba" --no-simd-check

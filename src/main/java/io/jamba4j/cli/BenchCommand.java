@@ -173,7 +173,7 @@ final class BenchCommand implements Callable<Integer> {
             int f32Rows = MatMul.f32MatvecRows();
             if (f32Rows != 0) o.put("f32_matvec_rows", f32Rows); // the F32 matvec kernel chosen (MatMul.F32Rows)
             String q6k = MatMul.q6kKernel();
-            if (q6k != null) o.put("q6k_matvec_kernel", q6k); // at 256 bits: MatMul.Q6K_AT_256's choice
+            if (q6k != null) o.put("q6k_matvec_kernel", q6k); // MatMul.Q6K_WATCH's choice
             String q4k = MatMul.q4kKernel();
             if (q4k != null) o.put("q4k_matvec_kernel", q4k); // MatMul.Q4K_WATCH's choice
             o.put("context_fill", fill);

@@ -2,6 +2,7 @@ package io.jamba4j.cli;
 
 import io.jamba4j.Jamba;
 import io.jamba4j.model.CheckpointWriter;
+import io.jamba4j.model.GgufTypes;
 import io.jamba4j.model.ModelException;
 import io.jamba4j.tensor.GgmlType;
 import io.jamba4j.tokenizer.Tokenizer;
@@ -14,7 +15,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "convert", description = {
         "Convert a model between HF (config.json + safetensors + tokenizer) and GGUF (llama.cpp's layout).",
-        "GGUF types: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K (norms, biases, router, conv, A, D stay F32; rows that are",
+        "GGUF types: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K, and the mix Q4_K_M (norms, biases, router, conv, A, D stay F32; rows that are",
         "not whole blocks fall back: Q4_K/Q6_K to Q8_0 when the row is whole 32-blocks, else F16). HF types: F32, F16, BF16."})
 final class ConvertCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "An HF checkpoint directory or a .gguf file.")
@@ -23,7 +24,7 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--to", required = true, description = "Output format: hf or gguf.")
     String to;
 
-    @Option(names = "--type", description = "Tensor type of the matrices (default: the source's, else F32).")
+    @Option(names = "--type", description = "Tensor type of the matrices, or (gguf) the mix Q4_K_M: llama.cpp's recipe, Q4_K with Q6_K for output and some layers' attn_v and ffn_down (default: the source's, else F32).")
     String type;
 
     @Option(names = "--out", required = true, description = "Output directory (hf) or file (gguf).")
@@ -42,7 +43,7 @@ final class ConvertCommand implements Callable<Integer> {
             GgmlType src = j.model().embedTokens().type();
             switch (to.toLowerCase()) {
                 case "gguf" -> {
-                    GgmlType t = type != null ? GgmlType.parse(type) : src;
+                    GgufTypes t = type != null ? GgufTypes.parse(type) : GgufTypes.of(src);
                     String n = name != null ? name : model.getFileName().toString().replaceAll("\\.gguf$", "");
                     CheckpointWriter.writeGguf(j.config(), j.checkpoint().weights(), tok, t, n, out);
                 }

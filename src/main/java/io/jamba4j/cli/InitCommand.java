@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jamba4j.model.CheckpointWriter;
+import io.jamba4j.model.GgufTypes;
 import io.jamba4j.model.JambaConfig;
 import io.jamba4j.model.ModelException;
 import io.jamba4j.model.RandomInit;
@@ -36,7 +37,7 @@ final class InitCommand implements Callable<Integer> {
     @Option(names = "--to", description = "hf or gguf (default: ${DEFAULT-VALUE}).", defaultValue = "hf")
     String to;
 
-    @Option(names = "--type", description = "Tensor type: F32, F16, BF16 (hf, gguf), Q8_0, Q4_0, Q4_K, Q6_K (gguf) (default: ${DEFAULT-VALUE}).", defaultValue = "F32")
+    @Option(names = "--type", description = "Tensor type: F32, F16, BF16 (hf, gguf), Q8_0, Q4_0, Q4_K, Q6_K, or the mix Q4_K_M (gguf) (default: ${DEFAULT-VALUE}).", defaultValue = "F32")
     String type;
 
     @Option(names = "--tokenizer", description = "A tokenizer.json (or directory) whose vocabulary fits vocab_size.")
@@ -67,10 +68,9 @@ final class InitCommand implements Callable<Integer> {
             throw new ModelException("the tokenizer has " + tok.vocabSize() + " tokens, more than vocab_size " + c.vocabSize);
         }
         WeightSet w = RandomInit.create(c, seed);
-        GgmlType t = GgmlType.parse(type);
         switch (to.toLowerCase()) {
-            case "hf" -> CheckpointWriter.writeHf(c, w, tok, t, out, 5_000_000_000L);
-            case "gguf" -> CheckpointWriter.writeGguf(c, w, tok, t, root.path("_name").asText("jamba4j-random"), out);
+            case "hf" -> CheckpointWriter.writeHf(c, w, tok, GgmlType.parse(type), out, 5_000_000_000L);
+            case "gguf" -> CheckpointWriter.writeGguf(c, w, tok, GgufTypes.parse(type), root.path("_name").asText("jamba4j-random"), out);
             default -> throw new ModelException("--to must be 'hf' or 'gguf', not '" + to + "'");
         }
         System.err.printf("wrote %s: %,d parameters, seed %d%n", out, c.totalParams(), seed);

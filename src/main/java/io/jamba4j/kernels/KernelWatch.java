@@ -26,6 +26,7 @@ final class KernelWatch {
     private static final com.sun.management.ThreadMXBean THREADS = threadBean();
 
     private final String primary, fallback;
+    private final long watchFrom;
     private final AtomicLong calls = new AtomicLong();
     private volatile int choice;
     private volatile boolean ran;
@@ -33,8 +34,17 @@ final class KernelWatch {
 
     /** A watch over the kernels named {@code primary} and {@code fallback} (as {@link #describe()} reports them). */
     KernelWatch(String primary, String fallback) {
+        this(primary, fallback, WATCH_FROM);
+    }
+
+    /**
+     * As {@link #KernelWatch(String, String)}, sampling from call {@code watchFrom} on: for a kernel called too
+     * seldom to reach {@value #WATCH_FROM} calls in a typical run (not below the calls C2 needs to compile it).
+     */
+    KernelWatch(String primary, String fallback, long watchFrom) {
         this.primary = primary;
         this.fallback = fallback;
+        this.watchFrom = watchFrom;
         this.choice = initialChoice();
     }
 
@@ -69,7 +79,7 @@ final class KernelWatch {
     boolean sampleThisCall() {
         if (choice != WATCHING) return false;
         long n = calls.incrementAndGet();
-        return n >= WATCH_FROM && n % EVERY == 0;
+        return n >= watchFrom && n % EVERY == 0;
     }
 
     /** {@link #begin()}'s answer for a call that is not measured. */

@@ -794,11 +794,11 @@ public final class MatMul {
     }
 
     /**
-     * The Q6_K matrix-vector kernel in use at 256 bits ({@link #Q6K_AT_256}): "bytes", "ints", or "watching" while
-     * undecided; null at 512 bits, or before a Q6_K matrix-vector product has run.
+     * The Q6_K matrix-vector kernel in use ({@link #Q6K_WATCH}): "bytes", "ints", or "watching" while undecided; null
+     * before a Q6_K matrix-vector product has run.
      */
     public static String q6kKernel() {
-        return L == 16 ? null : Q6K_AT_256.describe();
+        return Q6K_WATCH.describe();
     }
 
     /**
@@ -1926,30 +1926,31 @@ public final class MatMul {
 
     /**
      * Q6_K rows against a Q8_K-quantized activation. Per 32-group (half h, quarter k), in order: the exact integer sum P
-     * of (q − 32)·sc × q_x (|P| &lt; 2^24), then {@code acc = fma(P, d·dx, acc)}: {@link #rowsQ6K512} at 512 bits; at
-     * 256 bits {@link #rowsQ6KBytes256} or {@link #rowsQ6K256}, as {@link #Q6K_AT_256} decides. All compute the same
-     * sums, so the same bits.
+     * of (q − 32)·sc × q_x (|P| &lt; 2^24), then {@code acc = fma(P, d·dx, acc)}: the byte kernel of the width
+     * ({@link #rowsQ6K512}, {@link #rowsQ6KBytes256}), or {@link #rowsQ6K256}, as {@link #Q6K_WATCH} decides. All
+     * compute the same sums, so the same bits.
      */
     static void rowsQ6K(MemorySegment seg, long rowBytes, int in, float[] q, float[] dx, float[] y, int yo, int r0, int r1) {
-        if (L == 16) {
-            rowsQ6K512(seg, rowBytes, in, q, dx, y, yo, r0, r1);
-            return;
-        }
-        long a0 = Q6K_AT_256.begin();
-        if (Q6K_AT_256.primary()) rowsQ6KBytes256(seg, rowBytes, in, q, dx, y, yo, r0, r1);
-        else rowsQ6K256(seg, rowBytes, in, q, dx, y, yo, r0, r1);
-        Q6K_AT_256.end(a0);
+        long a0 = Q6K_WATCH.begin();
+        if (!Q6K_WATCH.primary()) rowsQ6K256(seg, rowBytes, in, q, dx, y, yo, r0, r1);
+        else if (L == 16) rowsQ6K512(seg, rowBytes, in, q, dx, y, yo, r0, r1);
+        else rowsQ6KBytes256(seg, rowBytes, in, q, dx, y, yo, r0, r1);
+        Q6K_WATCH.end(a0);
     }
 
     /**
-     * Which Q6_K kernel runs at 256 bits. {@link #rowsQ6KBytes256} (the 6-bit values cut out of bytes, as at 512 bits)
-     * streams 1.5× faster than {@link #rowsQ6K256} where C2 compiles it with its intrinsics, but in about half of the
-     * runs JDK 25's C2 compiles it without them, and then every call boxes its vectors, for the rest of the run
-     * (measured with {@code -XX:UseAVX=2} on the development VM: 10 of 18 runs of bench-small Q6_K, 0.25–2.3 GB
-     * allocated per token, decode 2–3× slower). So the byte kernel runs first and is watched, and gives way to
-     * {@link #rowsQ6K256} where it is boxed.
+     * Which Q6_K kernel runs. The byte kernels ({@link #rowsQ6K512}, {@link #rowsQ6KBytes256}: the 6-bit values cut out
+     * of bytes) stream 1.5× faster than {@link #rowsQ6K256} where C2 compiles them with their intrinsics, but JDK 25's
+     * C2 now and then compiles them without, and then every call boxes its vectors, for the rest of the run: at 256
+     * bits in about half of the runs (measured with {@code -XX:UseAVX=2} on the development VM: 10 of 18 runs of
+     * bench-small Q6_K, 0.25–2.3 GB allocated per token, decode 2–3× slower); at 512 bits seen with the Q4_K_M mix
+     * ({@link io.jamba4j.model.GgufTypes}), whose Q6_K and Q4_K matrices share the decode (bench-small Q4_K_M,
+     * 512-token prompt: 1 of 3 runs allocated 42 MB per token, JFR: all in {@code rowsQ6K512}'s conversions). So the
+     * byte kernel runs first and is watched, at either width, and gives way to {@link #rowsQ6K256} where it is boxed.
+     * Sampled from call 20,000 on, not 100,000: in a Q4_K_M file only a few matrices are Q6_K (a step of bench-small
+     * Q4_K_M makes ~300 Q6_K row-kernel calls), and the default left the watch undecided through a whole benchmark.
      */
-    static final KernelWatch Q6K_AT_256 = new KernelWatch("bytes", "ints");
+    static final KernelWatch Q6K_WATCH = new KernelWatch("bytes", "ints", 20_000);
 
     /** {@link #rowsQ6K} at 256 bits with the values cut out of bytes: each half super-block in {@link #q6kHalf256}. */
     static void rowsQ6KBytes256(MemorySegment seg, long rowBytes, int in, float[] q, float[] dx, float[] y, int yo, int r0, int r1) {
@@ -2030,7 +2031,7 @@ public final class MatMul {
      * in one process, medians of 15): 11.3 → 13.7 GB/s; bench-small Q6_K decode (`jamba bench --prompt 16 --gen 64
      * --reps 3 --warmup 3`, old and new jar alternated, 5 pairs) +1–21%, median +18%. At 256 bits the same cutting
      * gains only through a scratch array ({@link #q6kHalf256}), and C2 compiles that path without its intrinsics in
-     * about half of the runs ({@link #Q6K_AT_256}; 10 of 18 runs of bench-small, whether the whole kernel was one method
+     * about half of the runs ({@link #Q6K_WATCH}; 10 of 18 runs of bench-small, whether the whole kernel was one method
      * or a method per half). Never compiling without profiles ({@code -XX:Tier3DelayOn=100000}: C2's queue on two
      * cores is often past the default 5, and methods are then compiled without type profiles) looked like the cure
      * (0 of 14 runs boxed with a method per half) but was not (3 of 8 in a later try).
@@ -2085,7 +2086,7 @@ public final class MatMul {
     private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
 
     /**
-     * {@link #rowsQ6K} with the fields cut out of 32-bit lanes, at 256 bits where {@link #Q6K_AT_256} gives up the byte
+     * {@link #rowsQ6K} with the fields cut out of 32-bit lanes, where {@link #Q6K_WATCH} gives up the byte
      * kernel or cannot watch it (valid at either width): the four groups of a half summed side by side, each ql / qh
      * byte loaded and widened to a 32-bit lane once (not once per group that uses it), the fields cut out there, and
      * the scale applied as a float product instead of a 32-bit integer multiply. Measured on the development VM (JMH {@code matvec}, Q6_K

@@ -133,7 +133,13 @@ public final class CheckpointWriter {
 
     /** Writes a GGUF v3 file with llama.cpp's converter names, transforms and metadata; {@code type} for the matrices. */
     public static void writeGguf(JambaConfig config, WeightSet w, Tokenizer tokenizer, GgmlType type, String modelName, Path file) throws IOException {
-        fileType(type);
+        writeGguf(config, w, tokenizer, GgufTypes.of(type), modelName, file);
+    }
+
+    /** As {@link #writeGguf(JambaConfig, WeightSet, Tokenizer, GgmlType, String, Path)}, the matrices' types from {@code types}. */
+    public static void writeGguf(JambaConfig config, WeightSet w, Tokenizer tokenizer, GgufTypes types, String modelName, Path file) throws IOException {
+        int fileType = types.fileType(); // checks the type before anything is written
+        GgmlType type = types.matrix();
         GgufWriter g = new GgufWriter();
         g.putString("general.architecture", GgufConfig.ARCH);
         g.putString("general.type", "model");
@@ -147,12 +153,14 @@ public final class CheckpointWriter {
             else if (v instanceof Long l) g.putUInt32(k, l);
             else throw new IllegalStateException("unexpected metadata value for " + k);
         }
-        g.putUInt32("general.file_type", fileType(type));
+        g.putUInt32("general.file_type", fileType);
         if (tokenizer != null) putTokenizer(g, tokenizer.toGgufMetadata());
         g.putUInt32("general.quantization_version", 2);
 
         Map<String, Tensor> t = w.tensors();
         add(g, t.get("model.embed_tokens.weight"), "token_embd.weight", type);
+        int nLayers = config.layers().size(), nAttention = (int) config.layers().stream().filter(LayerSpec::isAttention).count();
+        int attentionIndex = 0;
         for (LayerSpec l : config.layers()) {
             int i = l.index();
             String p = "model.layers." + i + ".", b = "blk." + i + ".";
@@ -160,7 +168,7 @@ public final class CheckpointWriter {
             if (l.isAttention()) {
                 add(g, req(w, p + "self_attn.q_proj.weight"), b + "attn_q.weight", type);
                 add(g, req(w, p + "self_attn.k_proj.weight"), b + "attn_k.weight", type);
-                add(g, req(w, p + "self_attn.v_proj.weight"), b + "attn_v.weight", type);
+                add(g, req(w, p + "self_attn.v_proj.weight"), b + "attn_v.weight", types.attnV(attentionIndex++, nAttention));
                 add(g, req(w, p + "self_attn.o_proj.weight"), b + "attn_output.weight", type);
             } else {
                 String m = p + "mamba.";
@@ -183,18 +191,18 @@ public final class CheckpointWriter {
             String f = p + "feed_forward.";
             if (l.isMoe()) {
                 add(g, req(w, f + "router.weight"), b + "ffn_gate_inp.weight", GgmlType.F32);
-                g.addTensor(stack(w, f, "down_proj.weight", l.numExperts(), b + "ffn_down_exps.weight", type));
+                g.addTensor(stack(w, f, "down_proj.weight", l.numExperts(), b + "ffn_down_exps.weight", types.ffnDown(i, nLayers)));
                 g.addTensor(stack(w, f, "gate_proj.weight", l.numExperts(), b + "ffn_gate_exps.weight", type));
                 g.addTensor(stack(w, f, "up_proj.weight", l.numExperts(), b + "ffn_up_exps.weight", type));
             } else {
                 add(g, req(w, f + "gate_proj.weight"), b + "ffn_gate.weight", type);
                 add(g, req(w, f + "up_proj.weight"), b + "ffn_up.weight", type);
-                add(g, req(w, f + "down_proj.weight"), b + "ffn_down.weight", type);
+                add(g, req(w, f + "down_proj.weight"), b + "ffn_down.weight", types.ffnDown(i, nLayers));
             }
             add(g, req(w, p + "pre_ff_layernorm.weight"), b + "ffn_norm.weight", GgmlType.F32);
         }
         add(g, req(w, "model.final_layernorm.weight"), "output_norm.weight", GgmlType.F32);
-        if (!config.tieWordEmbeddings) add(g, req(w, "lm_head.weight"), "output.weight", type);
+        if (!config.tieWordEmbeddings) add(g, req(w, "lm_head.weight"), "output.weight", types.output());
         g.write(file);
     }
 

@@ -112,4 +112,50 @@ class CheckpointWriterTest {
             assertArrayEquals(new int[]{434, 277, 463, 458, 465, 394, 463, 464, 500}, j.tokenizer().encode("Hello, world!"));
         }
     }
+
+    /**
+     * Q4_K_M, llama.cpp's recipe: Q4_K throughout, Q6_K for output.weight and for ffn_down / attn_v where
+     * {@code use_more_bits} holds. 16 layers (hidden 256, intermediate 512: whole 256-blocks, so nothing falls back):
+     * ffn_down gets Q6_K in layers 0, 1 (first eighth), 14, 15 (last) and 4, 7, 10, 13 (every third between), as
+     * llama.cpp's quantize gives a 16-layer model; of the two attention layers the second. And it loads and runs.
+     */
+    @Test
+    void q4KMMixesQ6KIntoTheLayersLlamaCppGivesMoreBits(@TempDir Path tmp) throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode root = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
+                .put("vocab_size", 512).put("hidden_size", 256).put("intermediate_size", 512).put("num_hidden_layers", 16)
+                .put("num_attention_heads", 4).put("num_key_value_heads", 2).put("attn_layer_period", 8).put("attn_layer_offset", 4)
+                .put("num_experts", 2).put("num_experts_per_tok", 1).put("expert_layer_period", 2).put("expert_layer_offset", 1)
+                .put("mamba_d_state", 8).put("mamba_d_conv", 4).put("mamba_expand", 2).put("mamba_dt_rank", 16)
+                .put("tie_word_embeddings", false);
+        JambaConfig config = JambaConfig.fromJson(root, "q4km-test");
+        Path out = tmp.resolve("m.gguf");
+        CheckpointWriter.writeGguf(config, RandomInit.create(config, 3), null, GgufTypes.parse("q4_k_m"), "q4km", out);
+        java.util.Set<Integer> moreBits = java.util.Set.of(0, 1, 4, 7, 10, 13, 14, 15);
+        try (GgufFile g = GgufFile.open(out)) {
+            assertEquals(15L, ((Number) g.metadata().get("general.file_type")).longValue(), "LLAMA_FTYPE_MOSTLY_Q4_K_M");
+            assertEquals(GgmlType.Q6_K, g.tensor("output.weight").type());
+            assertEquals(GgmlType.Q4_K, g.tensor("token_embd.weight").type());
+            for (int i = 0; i < 16; i++) {
+                String down = config.layers().get(i).isMoe() ? ".ffn_down_exps.weight" : ".ffn_down.weight";
+                assertEquals(moreBits.contains(i) ? GgmlType.Q6_K : GgmlType.Q4_K, g.tensor("blk." + i + down).type(), "layer " + i + " ffn_down");
+                String up = config.layers().get(i).isMoe() ? ".ffn_up_exps.weight" : ".ffn_up.weight";
+                assertEquals(GgmlType.Q4_K, g.tensor("blk." + i + up).type(), "layer " + i + " ffn_up");
+            }
+            assertEquals(GgmlType.Q4_K, g.tensor("blk.4.attn_v.weight").type(), "first of two attention layers");
+            assertEquals(GgmlType.Q6_K, g.tensor("blk.12.attn_v.weight").type(), "second (the last eighth)");
+            assertEquals(GgmlType.Q4_K, g.tensor("blk.12.attn_q.weight").type());
+            assertEquals(GgmlType.Q4_K, g.tensor("blk.0.ssm_in.weight").type());
+        }
+        // llama.cpp's 32-layer pattern (e.g. a 7B model's Q4_K_M ffn_down: 0-3, 6, 9, ..., 27, 28-31)
+        StringBuilder q6 = new StringBuilder();
+        for (int i = 0; i < 32; i++) if (GgufTypes.useMoreBits(i, 32)) q6.append(i).append(' ');
+        assertEquals("0 1 2 3 6 9 12 15 18 21 24 27 28 29 30 31 ", q6.toString());
+        try (ModelLoader.Checkpoint c = ModelLoader.open(out)) {
+            JambaModel m = ModelLoader.build(c);
+            int[] tokens = {1, 5, 9, 200, 300, 400};
+            float[] lg = new float[tokens.length * m.vocabSize()];
+            m.forward(tokens, 0, tokens.length, m.newCache(tokens.length), new Workspace(), lg, true);
+            for (float x : lg) assertTrue(Float.isFinite(x));
+        }
+    }
 }
