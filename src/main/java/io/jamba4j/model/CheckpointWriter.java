@@ -36,7 +36,7 @@ public final class CheckpointWriter {
             case Q4_K -> 14; // LLAMA_FTYPE_MOSTLY_Q4_K_S: every matrix Q4_K (llama.cpp's own Q4_K_S mixes in a few Q5_K)
             case Q6_K -> 18; // LLAMA_FTYPE_MOSTLY_Q6_K
             case BF16 -> 32;
-            default -> throw new IllegalArgumentException("cannot write tensor type " + t + " (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K)");
+            default -> throw new IllegalArgumentException("cannot write tensor type " + t + " (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K, and for GGUF the mix Q4_K_M)");
         };
     }
 
