@@ -48,10 +48,7 @@ final class ConvertCommand implements Callable<Integer> {
                     CheckpointWriter.writeGguf(j.config(), j.checkpoint().weights(), tok, t, n, out);
                 }
                 case "hf" -> {
-                    if (type != null && GgufTypes.parse(type).q4KM()) {
-                        throw new ModelException("--type Q4_K_M is a GGUF mix (llama.cpp's); --to hf takes F32, F16 or BF16");
-                    }
-                    GgmlType t = type != null ? GgmlType.parse(type) : (src == GgmlType.F16 || src == GgmlType.BF16 ? src : GgmlType.F32);
+                    GgmlType t = type != null ? GgufTypes.parseForHf(type) : (src == GgmlType.F16 || src == GgmlType.BF16 ? src : GgmlType.F32);
                     CheckpointWriter.writeHf(j.config(), j.checkpoint().weights(), tok, t, out, shardSize);
                 }
                 default -> throw new ModelException("--to must be 'hf' or 'gguf', not '" + to + "'");

@@ -9,7 +9,6 @@ import io.jamba4j.model.JambaConfig;
 import io.jamba4j.model.ModelException;
 import io.jamba4j.model.RandomInit;
 import io.jamba4j.model.WeightSet;
-import io.jamba4j.tensor.GgmlType;
 import io.jamba4j.tokenizer.GeneratedVocab;
 import io.jamba4j.tokenizer.Tokenizer;
 import io.jamba4j.tokenizer.Tokenizers;
@@ -69,12 +68,7 @@ final class InitCommand implements Callable<Integer> {
         }
         WeightSet w = RandomInit.create(c, seed);
         switch (to.toLowerCase()) {
-            case "hf" -> {
-                if (GgufTypes.parse(type).q4KM()) {
-                    throw new ModelException("--type Q4_K_M is a GGUF mix (llama.cpp's); --to hf takes F32, F16 or BF16");
-                }
-                CheckpointWriter.writeHf(c, w, tok, GgmlType.parse(type), out, 5_000_000_000L);
-            }
+            case "hf" -> CheckpointWriter.writeHf(c, w, tok, GgufTypes.parseForHf(type), out, 5_000_000_000L);
             case "gguf" -> CheckpointWriter.writeGguf(c, w, tok, GgufTypes.parse(type), root.path("_name").asText("jamba4j-random"), out);
             default -> throw new ModelException("--to must be 'hf' or 'gguf', not '" + to + "'");
         }

@@ -1943,9 +1943,10 @@ public final class MatMul {
      * of bytes) stream 1.5× faster than {@link #rowsQ6K256} where C2 compiles them with their intrinsics, but JDK 25's
      * C2 now and then compiles them without, and then every call boxes its vectors, for the rest of the run: at 256
      * bits in about half of the runs (measured with {@code -XX:UseAVX=2} on the development VM: 10 of 18 runs of
-     * bench-small Q6_K, 0.25–2.3 GB allocated per token, decode 2–3× slower); at 512 bits seen with the Q4_K_M mix
-     * ({@link io.jamba4j.model.GgufTypes}), whose Q6_K and Q4_K matrices share the decode (bench-small Q4_K_M,
-     * 512-token prompt: 1 of 3 runs allocated 42 MB per token, JFR: all in {@code rowsQ6K512}'s conversions). So the
+     * bench-small Q6_K, 0.25–2.3 GB allocated per token, decode 2–3× slower); at 512 bits too (2026-12-05, `jamba
+     * bench --prompt 512 --gen 64 --reps 3 --warmup 3`, before this watch: bench-small Q6_K 2 of 5 runs, 210 MB per
+     * token, decode 25–30 tok/s; the Q4_K_M mix ({@link io.jamba4j.model.GgufTypes}) 2 of 3 runs, 42–84 MB per token;
+     * JFR: all in {@code rowsQ6K512}'s conversions; after it 0 of 7 and 0 of 3). So the
      * byte kernel runs first and is watched, at either width, and gives way to {@link #rowsQ6K256} where it is boxed.
      * Sampled from call 20,000 on, not 100,000: in a Q4_K_M file only a few matrices are Q6_K (a step of bench-small
      * Q4_K_M makes ~300 Q6_K row-kernel calls), and the default left the watch undecided through a whole benchmark.

@@ -139,7 +139,7 @@ public final class CheckpointWriter {
     /** As {@link #writeGguf(JambaConfig, WeightSet, Tokenizer, GgmlType, String, Path)}, the matrices' types from {@code types}. */
     public static void writeGguf(JambaConfig config, WeightSet w, Tokenizer tokenizer, GgufTypes types, String modelName, Path file) throws IOException {
         int fileType = types.fileType(); // checks the type before anything is written
-        GgmlType type = types.matrix();
+        GgmlType type = types.base();
         GgufWriter g = new GgufWriter();
         g.putString("general.architecture", GgufConfig.ARCH);
         g.putString("general.type", "model");
@@ -168,7 +168,7 @@ public final class CheckpointWriter {
             if (l.isAttention()) {
                 add(g, req(w, p + "self_attn.q_proj.weight"), b + "attn_q.weight", type);
                 add(g, req(w, p + "self_attn.k_proj.weight"), b + "attn_k.weight", type);
-                add(g, req(w, p + "self_attn.v_proj.weight"), b + "attn_v.weight", types.attnV(attentionIndex++, nAttention));
+                add(g, req(w, p + "self_attn.v_proj.weight"), b + "attn_v.weight", types.inLayer(attentionIndex++, nAttention));
                 add(g, req(w, p + "self_attn.o_proj.weight"), b + "attn_output.weight", type);
             } else {
                 String m = p + "mamba.";
@@ -191,13 +191,13 @@ public final class CheckpointWriter {
             String f = p + "feed_forward.";
             if (l.isMoe()) {
                 add(g, req(w, f + "router.weight"), b + "ffn_gate_inp.weight", GgmlType.F32);
-                g.addTensor(stack(w, f, "down_proj.weight", l.numExperts(), b + "ffn_down_exps.weight", types.ffnDown(i, nLayers)));
+                g.addTensor(stack(w, f, "down_proj.weight", l.numExperts(), b + "ffn_down_exps.weight", types.inLayer(i, nLayers)));
                 g.addTensor(stack(w, f, "gate_proj.weight", l.numExperts(), b + "ffn_gate_exps.weight", type));
                 g.addTensor(stack(w, f, "up_proj.weight", l.numExperts(), b + "ffn_up_exps.weight", type));
             } else {
                 add(g, req(w, f + "gate_proj.weight"), b + "ffn_gate.weight", type);
                 add(g, req(w, f + "up_proj.weight"), b + "ffn_up.weight", type);
-                add(g, req(w, f + "down_proj.weight"), b + "ffn_down.weight", types.ffnDown(i, nLayers));
+                add(g, req(w, f + "down_proj.weight"), b + "ffn_down.weight", types.inLayer(i, nLayers));
             }
             add(g, req(w, p + "pre_ff_layernorm.weight"), b + "ffn_norm.weight", GgmlType.F32);
         }

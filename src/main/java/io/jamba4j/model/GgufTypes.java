@@ -25,14 +25,15 @@ public record GgufTypes(GgmlType base, boolean q4KM) {
         return of(GgmlType.parse(s));
     }
 
+    /** A tensor type for an HF checkpoint: {@link GgmlType#parse}, with a clear error for the GGUF-only mix. */
+    public static GgmlType parseForHf(String s) {
+        if (parse(s).q4KM) throw new ModelException("--type Q4_K_M is a GGUF mix (llama.cpp's); --to hf takes F32, F16 or BF16");
+        return GgmlType.parse(s);
+    }
+
     /** general.file_type. */
     int fileType() {
         return q4KM ? 15 : CheckpointWriter.fileType(base);
-    }
-
-    /** The type of most matrices. */
-    GgmlType matrix() {
-        return base;
     }
 
     /** output.weight's type. */
@@ -40,13 +41,11 @@ public record GgufTypes(GgmlType base, boolean q4KM) {
         return q4KM ? GgmlType.Q6_K : base;
     }
 
-    /** attn_v.weight's type in the {@code i}-th of {@code n} attention layers. */
-    GgmlType attnV(int i, int n) {
-        return q4KM && useMoreBits(i, n) ? GgmlType.Q6_K : base;
-    }
-
-    /** ffn_down's (or ffn_down_exps') type in layer {@code i} of {@code n}. */
-    GgmlType ffnDown(int i, int n) {
+    /**
+     * The type of a tensor that llama.cpp's Q4_K_M gives more bits in some layers, in the {@code i}-th of {@code n}
+     * such layers: attn_v (counted among the attention layers) and ffn_down or ffn_down_exps (among all layers).
+     */
+    GgmlType inLayer(int i, int n) {
         return q4KM && useMoreBits(i, n) ? GgmlType.Q6_K : base;
     }
 
