@@ -301,7 +301,7 @@ class FlashAttentionTest {
             rec.stop();
             rec.dump(file);
             int boxes = 0;
-            java.util.Map<String, Integer> other = new java.util.TreeMap<>();
+            java.util.Map<String, Integer> other = new java.util.TreeMap<>(), boxSites = new java.util.TreeMap<>();
             for (jdk.jfr.consumer.RecordedEvent e : jdk.jfr.consumer.RecordingFile.readAllEvents(file)) {
                 jdk.jfr.consumer.RecordedStackTrace st = e.getStackTrace();
                 if (st == null) continue;
@@ -319,15 +319,17 @@ class FlashAttentionTest {
                 String cls = e.getClass("objectClass").getName();
                 box |= cls.startsWith("jdk.incubator.vector.")
                         || cls.length() == 2 && cls.charAt(0) == '[' && e.getLong("allocationSize") <= 16 + 64;
-                if (box) boxes++;
-                else other.merge(cls + " (" + e.getLong("allocationSize") + " bytes) at " + site, 1, Integer::sum);
+                if (box) {
+                    boxes++;
+                    boxSites.merge(site, 1, Integer::sum);
+                } else other.merge(cls + " (" + e.getLong("allocationSize") + " bytes) at " + site, 1, Integer::sum);
             }
             String measured = what + " allocated " + bytes[0] + " bytes (" + bytes[1] + " on the calling thread), once"
                     + " more " + again[0] + " (" + again[1] + ")";
             if (other.isEmpty() && boxes > 0) {
                 org.junit.jupiter.api.Assumptions.abort(measured + ", all of it (" + boxes + " TLAB events) Vector API"
-                        + " boxes: C2 compiled a kernel without its intrinsics in this JVM, so the allocation property"
-                        + " cannot be observed in this run");
+                        + " boxes (at " + boxSites + "): C2 compiled a kernel without its intrinsics in this JVM, so the"
+                        + " allocation property cannot be observed in this run");
             }
             fail(measured + "; besides " + boxes + " Vector API box events: " + other);
         } finally {
