@@ -462,9 +462,11 @@ public final class FlashAttention {
 
     /**
      * Which of {@link #expShifted} and {@link #expShiftedScalar} (the same bits) the softmax runs: JDK 25's C2 now and
-     * then compiles the vector one without its intrinsics, and then every call boxes its vectors for the rest of the
-     * run (seen in the test suite: FlashAttentionTest's 512-token prefill allocating 442 KB per call after 5000 calls,
-     * JFR: all at {@code expShifted}'s exponential; about one full suite in several). See {@link KernelWatch}.
+     * then compiles the vector one without its intrinsics, and then every call boxes for the rest of the run (seen in
+     * the test suite, about one full suite in three: FlashAttentionTest's 512-token prefill allocating 442 KB per call
+     * after 5000 calls, JFR: all at {@code expShifted}'s exponential). That is one box, 96 bytes, per call (a 512-token
+     * call of that test makes ~4,600 softmax calls: 32 items of 32 rows × 1 to 8 key blocks), which the watch at
+     * first took for a clean call (its threshold was 1024 bytes) and so kept the boxed kernel. See {@link KernelWatch}.
      */
     static final KernelWatch EXP_WATCH = new KernelWatch("vector", "scalar");
 

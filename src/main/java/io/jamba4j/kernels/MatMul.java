@@ -1948,10 +1948,11 @@ public final class MatMul {
      * token, decode 25–30 tok/s; the Q4_K_M mix ({@link io.jamba4j.model.GgufTypes}) 2 of 3 runs, 42–84 MB per token;
      * JFR: all in {@code rowsQ6K512}'s conversions; after it 0 of 7 and 0 of 3). So the
      * byte kernel runs first and is watched, at either width, and gives way to {@link #rowsQ6K256} where it is boxed.
-     * Sampled from call 20,000 on, not 100,000: in a Q4_K_M file only a few matrices are Q6_K (a step of bench-small
-     * Q4_K_M makes ~300 Q6_K row-kernel calls), and the default left the watch undecided through a whole benchmark.
+     * Sampled from a thread's call 10,000 on (20,000 of two threads' calls), not the default: in a Q4_K_M file only a
+     * few matrices are Q6_K (a step of bench-small Q4_K_M makes ~300 Q6_K row-kernel calls), and the default (then
+     * 100,000 calls of all threads) left the watch undecided through a whole benchmark.
      */
-    static final KernelWatch Q6K_WATCH = new KernelWatch("bytes", "ints", 20_000);
+    static final KernelWatch Q6K_WATCH = new KernelWatch("bytes", "ints", 10_000);
 
     /** {@link #rowsQ6K} at 256 bits with the values cut out of bytes: each half super-block in {@link #q6kHalf256}. */
     static void rowsQ6KBytes256(MemorySegment seg, long rowBytes, int in, float[] q, float[] dx, float[] y, int yo, int r0, int r1) {

@@ -270,6 +270,7 @@ class FlashAttentionTest {
         System.arraycopy(q, (T - 1) * nHeads * hd, q1, 0, nHeads * hd);
         FlashAttention.attend(q1, o1, 1, T - 1, nHeads, nKv, hd, scale, k, v, true);
         for (int i = 0; i < nHeads * hd; i++) assertEquals(out[(T - 1) * nHeads * hd + i], o1[i], 1e-5);
+        System.out.println("softmax exponential in use: " + FlashAttention.EXP_WATCH.describe());
     }
 
     /** Bytes allocated while {@code call} ran: by all threads, and by this thread. */
@@ -329,7 +330,8 @@ class FlashAttentionTest {
             if (other.isEmpty() && boxes > 0) {
                 org.junit.jupiter.api.Assumptions.abort(measured + ", all of it (" + boxes + " TLAB events) Vector API"
                         + " boxes (at " + boxSites + "): C2 compiled a kernel without its intrinsics in this JVM, so the"
-                        + " allocation property cannot be observed in this run");
+                        + " allocation property cannot be observed in this run (the softmax exponential's watch: "
+                        + FlashAttention.EXP_WATCH.describe() + ")");
             }
             fail(measured + "; besides " + boxes + " Vector API box events: " + other);
         } finally {

@@ -533,9 +533,12 @@ class MatMulTest {
         }
     }
 
-    /** {@link KernelWatch}: a clean sampled call keeps the primary kernel, {@code SAMPLES} allocating ones in a row drop it. */
+    /**
+     * {@link KernelWatch}: a clean sampled call keeps the primary kernel, {@code SAMPLES} allocating ones in a row drop
+     * it, also after it was kept (C2 compiling it again), sampled more sparsely then; the fallback is final.
+     */
     @Test
-    void kernelWatchDecidesOnceFromSampledAllocation() {
+    void kernelWatchDecidesFromSampledAllocationAndRechecksThePrimary() {
         KernelWatch w = new KernelWatch("fast", "safe");
         assumeTrue(w.choice() == KernelWatch.WATCHING, "per-thread allocation is not measurable here");
         assertNull(w.describe(), "nothing has run yet");
@@ -559,17 +562,28 @@ class MatMulTest {
         assertFalse(w.primary());
         assertEquals("safe", w.describe());
         w.record(0);
-        assertEquals(KernelWatch.FALLBACK, w.choice(), "decided once");
-        assertEquals(KernelWatch.NOT_SAMPLED, w.begin(), "no sampling once decided");
+        assertEquals(KernelWatch.FALLBACK, w.choice(), "the fallback is final");
+        assertEquals(KernelWatch.NOT_SAMPLED, w.begin(), "no sampling on the fallback");
 
         w.reset();
         for (int i = 0; i < 5; i++) w.record(1 << 20);
         w.record(KernelWatch.CLEAN_BYTES - 1);
         assertEquals(KernelWatch.PRIMARY, w.choice(), "a clean call: compiled with its intrinsics");
-        for (int i = 0; i < KernelWatch.SAMPLES; i++) w.record(1 << 20);
-        assertEquals(KernelWatch.PRIMARY, w.choice(), "decided once");
         w.primary();
         assertEquals("fast", w.describe());
+        // the primary stays watched, every RECHECK-th call of this thread
+        int rechecked = 0;
+        for (long n = 1; n <= 3L * KernelWatch.RECHECK; n++) {
+            if (w.begin() != KernelWatch.NOT_SAMPLED) rechecked++;
+        }
+        assertEquals(3, rechecked, "sampled sparsely on the primary");
+        for (int i = 1; i < KernelWatch.SAMPLES; i++) w.record(1 << 20);
+        w.record(0);
+        for (int i = 1; i < KernelWatch.SAMPLES; i++) w.record(1 << 20);
+        assertEquals(KernelWatch.PRIMARY, w.choice(), "a clean sample in between clears the count");
+        w.record(1 << 20);
+        assertEquals(KernelWatch.FALLBACK, w.choice(), "compiled again, boxed: the fallback");
+        assertEquals("safe", w.describe());
 
         w.reset();
         w.record(-1);
