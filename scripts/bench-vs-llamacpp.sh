@@ -1,21 +1,21 @@
 #!/usr/bin/env bash
 # Side-by-side speed of jamba4j and llama.cpp on the same GGUF files, in one run on this machine (issue 4's benchmark):
 #   1. builds bench-small (configs/bench-small.json, random weights, `jamba init --seed 42`) as GGUF in F32, then
-#      converts it to each quantized type (default F32,Q8_0,Q4_0,Q4_K,Q6_K: the issue's formats; fewer with --types)
+#      converts it to each quantized type (default F32,Q8_0,Q4_0,Q4_K,Q6_K: the issue's formats, and Q4_K_M, llama.cpp's usual mix of Q4_K and Q6_K; fewer with --types)
 #   2. for each file: llama.cpp (scripts/reference/llamacpp-bench.mjs, node-llama-cpp), mapped (its default) and with
 #      --no-mmap, and `jamba bench --probe --profile` (weights as `jamba` loads them by default) with the same threads, prompt
 #      length, decode length and repetitions; the probe measures the fp32 FMA peak and the memory read bandwidth in
 #      the same run, `--profile` where the decode's time goes (per part of the model, in and out of matrix products)
 #   3. `jamba bench-report` writes OUT/README.md (table) and OUT/prefill.png, OUT/decode.png; raw JSON lines in
 #      OUT/results.jsonl
-# Usage: scripts/bench-vs-llamacpp.sh [--types F32,Q8_0,Q4_0,Q4_K,Q6_K] [--threads 2] [--prompt 512] [--gen 64] [--reps 3]
+# Usage: scripts/bench-vs-llamacpp.sh [--types F32,Q8_0,Q4_0,Q4_K,Q6_K,Q4_K_M] [--threads 2] [--prompt 512] [--gen 64] [--reps 3]
 #                                     [--warmup 5 (jamba4j's untimed repetitions first: the JIT's steady state)]
 #                                     [--models DIR (default .cache/bench)] [--out DIR (default docs/bench)]
 # Needs ~8 GB of disk for the model files, node + npm (llama.cpp is installed into .cache/llama like the interop check).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-types=F32,Q8_0,Q4_0,Q4_K,Q6_K; threads=2; prompt=512; gen=64; reps=3; warmup=5; models=.cache/bench; out=docs/bench
+types=F32,Q8_0,Q4_0,Q4_K,Q6_K,Q4_K_M; threads=2; prompt=512; gen=64; reps=3; warmup=5; models=.cache/bench; out=docs/bench
 while [ $# -gt 0 ]; do
     case "$1" in
         --types) types="$2"; shift 2 ;;

@@ -370,7 +370,7 @@ public final class FlashAttention {
                 m[si] = mx;
             }
             long a0 = EXP_WATCH.begin();
-            l[si] += EXP_WATCH.primary() ? expShifted(sc, o, width, m[si]) : expShiftedScalar(sc, o, width, m[si], lanes);
+            l[si] += EXP_WATCH.primary(a0) ? expShifted(sc, o, width, m[si]) : expShiftedScalar(sc, o, width, m[si], lanes);
             EXP_WATCH.end(a0);
         }
     }

@@ -7,16 +7,21 @@ package io.jamba4j.kernels;
  * moment C2 compiles the kernel (a known nondeterminism, corretto/corretto-jdk#161), so it cannot be ruled out by
  * writing the kernel differently, only detected.
  *
- * <p>The primary kernel runs first and is watched: from a thread's call {@value #WATCH_FROM} on (C2 has compiled it
- * by then, and replaced a first compilation that a profile trap throws out), every {@value #EVERY}th call of the thread
- * is measured for heap allocation by that thread. Interpreted and C1-compiled Vector API code allocates on every call,
- * so one sampled call without allocation means C2 compiled the kernel with its intrinsics, and the primary stays;
- * {@value #SAMPLES} allocating samples in a row mean it did not, and the fallback runs from then on. C2 may compile a
- * kernel again later (a deoptimisation, a caller compiled with the kernel inlined), and that compilation may box where
- * the first did not, so the primary stays watched, more sparsely: every {@value #RECHECK}th call of a thread, and
- * {@value #SAMPLES} allocating samples in a row still drop it (a clean one clears the count). Once on the fallback, a
- * watch stays there. The choice never changes a result, only the speed. Where per-thread allocation cannot be
- * measured, the fallback runs throughout.
+ * <p>The primary kernel runs first and is watched: from a thread's call {@value #WATCH_FROM} on (C2 has usually
+ * compiled it by then), every {@value #EVERY}th call of the thread is measured for heap allocation by that thread.
+ * Interpreted and C1-compiled Vector API code allocates on every call, so one sampled call without allocation means
+ * C2 compiled the kernel with its intrinsics, and the primary stays; {@value #SAMPLES} allocating samples in a row mean
+ * it runs boxed, and the fallback takes over. Neither decision is final, since neither observation is: C2 may compile
+ * the primary again later (a deoptimisation, a caller compiled with it inlined) and box where it did not, so the
+ * primary stays watched, every {@value #RECHECK}th call of a thread ({@value #SAMPLES} allocating samples in a row
+ * still drop it; a clean one clears the count); and "boxed" may only mean "not compiled by C2 yet" where the
+ * compiler's queue is long (two loaded cores), so on the fallback every {@value #TRIAL}th call of a thread runs the
+ * primary as a trial, measured, and one clean trial brings it back. (Measured 2026-12-05, bench-small Q4_K_M: in the
+ * runs where the Q4_K watch had fallen back, the trials found the primary still boxed at the end; a late compilation
+ * was not caught in the act.) A trial of a primary that is really boxed is one slow call (boxed Vector API code runs
+ * many times slower and allocates up to ~1 MB a call in a Q4_K matrix-vector chunk), so each boxed trial doubles the
+ * spacing of the next, up to every {@value #TRIAL_MAX}th call. The choice never changes a result, only the speed.
+ * Where per-thread allocation cannot be measured, the fallback runs throughout.
  *
  * <p>Calls are counted per thread (in slots a cache line apart, chosen by thread id; two threads sharing a slot only
  * lose counts), so that counting costs no contended write in kernels called millions of times a second.
@@ -26,8 +31,13 @@ final class KernelWatch {
     /** A thread's call from which its calls are sampled. */
     static final long WATCH_FROM = 50_000;
     static final int EVERY = 64;
-    /** After deciding for the primary: every how many calls of a thread one is sampled. */
+    /** On the primary: every how many calls of a thread one is sampled. */
     static final int RECHECK = 4096;
+    /**
+     * On the fallback: every how many calls of a thread one runs the primary, sampled, at first; each boxed trial
+     * doubles the spacing, up to {@value #TRIAL_MAX}.
+     */
+    static final int TRIAL = 256, TRIAL_MAX = 1 << 16;
     static final int SAMPLES = 32;
     /**
      * Allocation by a sampled call below which it counts as compiled with its intrinsics: none at all. The thread's
@@ -45,7 +55,11 @@ final class KernelWatch {
     private final long[] calls = new long[SLOTS * PAD];
     private volatile int choice;
     private volatile boolean ran;
+    /** Set where allocation cannot be measured: the fallback for good. */
+    private volatile boolean unmeasurable;
     private int boxedSamples;
+    /** The spacing of trials on the fallback (a power of two). */
+    private volatile int trialEvery = TRIAL;
 
     /** A watch over the kernels named {@code primary} and {@code fallback} (as {@link #describe()} reports them). */
     KernelWatch(String primary, String fallback) {
@@ -60,11 +74,7 @@ final class KernelWatch {
         this.primary = primary;
         this.fallback = fallback;
         this.watchFrom = watchFrom;
-        this.choice = initialChoice();
-    }
-
-    private static int initialChoice() {
-        return THREADS == null ? FALLBACK : WATCHING;
+        reset();
     }
 
     private static com.sun.management.ThreadMXBean threadBean() {
@@ -84,19 +94,26 @@ final class KernelWatch {
         return choice;
     }
 
-    /** Whether the primary kernel is to run this call (watching, or decided for it). */
-    boolean primary() {
+    /**
+     * Whether the primary kernel is to run the call that {@link #begin()} answered {@code sample}: while watching, on
+     * the primary, and for a trial on the fallback.
+     */
+    boolean primary(long sample) {
         if (!ran) ran = true;
-        return choice != FALLBACK;
+        return choice != FALLBACK || sample != NOT_SAMPLED;
     }
 
-    /** Counts a call while watching; whether this one is to be measured. */
+    /** Counts a call of this thread; whether this one is to be measured. */
     boolean sampleThisCall() {
+        if (unmeasurable) return false;
         int c = choice;
-        if (c == FALLBACK) return false;
         int slot = (int) (Thread.currentThread().threadId() & (SLOTS - 1)) * PAD;
         long n = ++calls[slot];
-        return c == WATCHING ? n >= watchFrom && n % EVERY == 0 : n % RECHECK == 0;
+        return switch (c) {
+            case WATCHING -> n >= watchFrom && n % EVERY == 0;
+            case PRIMARY -> n % RECHECK == 0;
+            default -> (n & (trialEvery - 1)) == 0;
+        };
     }
 
     /** {@link #begin()}'s answer for a call that is not measured. */
@@ -104,7 +121,7 @@ final class KernelWatch {
 
     /**
      * Before a kernel call: the calling thread's allocated bytes where this call is to be measured, else
-     * {@link #NOT_SAMPLED}. The call site reads {@code long a0 = w.begin(); if (w.primary()) … else …; w.end(a0);}.
+     * {@link #NOT_SAMPLED}. The call site reads {@code long a0 = w.begin(); if (w.primary(a0)) … else …; w.end(a0);}.
      */
     long begin() {
         return sampleThisCall() ? allocatedBytes() : NOT_SAMPLED;
@@ -124,18 +141,23 @@ final class KernelWatch {
 
     /**
      * A sampled call's allocation in bytes (negative: not measurable, as when the JVM's per-thread allocation
-     * accounting was turned off meanwhile; then the fallback). While watching, a clean call decides for the primary;
-     * while watching or on the primary, {@value #SAMPLES} allocating ones in a row decide for the fallback, which is
-     * final.
+     * accounting was turned off meanwhile; then the fallback for good). A clean call (a trial, on the fallback) decides
+     * for the primary; {@value #SAMPLES} allocating ones in a row, while watching or on the primary, for the fallback.
      */
     synchronized void record(long bytes) {
-        if (choice == FALLBACK) return;
         if (bytes < 0) {
+            unmeasurable = true;
             choice = FALLBACK;
+        } else if (unmeasurable) {
+            return;
         } else if (bytes < CLEAN_BYTES) {
             boxedSamples = 0;
             choice = PRIMARY;
+        } else if (choice == FALLBACK) {
+            trialEvery = Math.min(2 * trialEvery, TRIAL_MAX);
         } else if (++boxedSamples >= SAMPLES) {
+            boxedSamples = 0;
+            trialEvery = TRIAL;
             choice = FALLBACK;
         }
     }
@@ -144,8 +166,10 @@ final class KernelWatch {
     synchronized void reset() {
         java.util.Arrays.fill(calls, 0);
         boxedSamples = 0;
+        trialEvery = TRIAL;
         ran = false;
-        choice = initialChoice();
+        unmeasurable = THREADS == null;
+        choice = unmeasurable ? FALLBACK : WATCHING;
     }
 
     /** The kernel in use by name, "watching" while undecided; null before either kernel has run. */

@@ -1045,7 +1045,7 @@ public final class MatMul {
                 case Q4_0 -> rowsQ4(seg, rowBytes, in, xv, dxv, y, yOff, r0, r1);
                 case Q4_K -> {
                     long a0 = Q4K_WATCH.begin();
-                    if (Q4K_WATCH.primary()) rowsQ4K(seg, rowBytes, in, xv, dxv, nbsv, y, yOff, r0, r1);
+                    if (Q4K_WATCH.primary(a0)) rowsQ4K(seg, rowBytes, in, xv, dxv, nbsv, y, yOff, r0, r1);
                     else rowsQ4KHalves(seg, rowBytes, in, xv, dxv, nbsv, y, yOff, r0, r1);
                     Q4K_WATCH.end(a0);
                 }
@@ -1932,7 +1932,7 @@ public final class MatMul {
      */
     static void rowsQ6K(MemorySegment seg, long rowBytes, int in, float[] q, float[] dx, float[] y, int yo, int r0, int r1) {
         long a0 = Q6K_WATCH.begin();
-        if (!Q6K_WATCH.primary()) rowsQ6K256(seg, rowBytes, in, q, dx, y, yo, r0, r1);
+        if (!Q6K_WATCH.primary(a0)) rowsQ6K256(seg, rowBytes, in, q, dx, y, yo, r0, r1);
         else if (L == 16) rowsQ6K512(seg, rowBytes, in, q, dx, y, yo, r0, r1);
         else rowsQ6KBytes256(seg, rowBytes, in, q, dx, y, yo, r0, r1);
         Q6K_WATCH.end(a0);

@@ -535,14 +535,15 @@ class MatMulTest {
 
     /**
      * {@link KernelWatch}: a clean sampled call keeps the primary kernel, {@code SAMPLES} allocating ones in a row drop
-     * it, also after it was kept (C2 compiling it again), sampled more sparsely then; the fallback is final.
+     * it, also after it was kept (C2 compiling it again), sampled more sparsely then; on the fallback every
+     * {@code TRIAL}th call runs the primary, and a clean trial brings it back (C2 had only not compiled it yet).
      */
     @Test
-    void kernelWatchDecidesFromSampledAllocationAndRechecksThePrimary() {
+    void kernelWatchSwitchesOnSampledAllocationBothWays() {
         KernelWatch w = new KernelWatch("fast", "safe");
         assumeTrue(w.choice() == KernelWatch.WATCHING, "per-thread allocation is not measurable here");
         assertNull(w.describe(), "nothing has run yet");
-        assertTrue(w.primary());
+        assertTrue(w.primary(KernelWatch.NOT_SAMPLED));
         assertEquals("watching", w.describe());
         int sampled = 0;
         for (long n = 1; n <= KernelWatch.WATCH_FROM + 10L * KernelWatch.EVERY; n++) {
@@ -554,22 +555,38 @@ class MatMulTest {
             }
         }
         assertEquals(10, sampled);
+        // another thread's calls are its own count: none of them sampled before its own call WATCH_FROM
+        int[] sampledThere = {0};
+        Thread other = new Thread(() -> {
+            for (int n = 1; n < KernelWatch.WATCH_FROM; n++) if (w.begin() != KernelWatch.NOT_SAMPLED) sampledThere[0]++;
+        });
+        other.start();
+        assertDoesNotThrow(() -> other.join());
+        assertEquals(0, sampledThere[0], "counted per thread");
         assertEquals(KernelWatch.WATCHING, w.choice(), "begin alone decides nothing");
         for (int i = 1; i < KernelWatch.SAMPLES; i++) w.record(1 << 20);
         assertEquals(KernelWatch.WATCHING, w.choice(), "one allocating sample short of the limit");
-        w.record(1 << 20);
-        assertEquals(KernelWatch.FALLBACK, w.choice());
-        assertFalse(w.primary());
+        w.record(96);
+        assertEquals(KernelWatch.FALLBACK, w.choice(), "one boxed vector a call is boxed");
+        assertFalse(w.primary(KernelWatch.NOT_SAMPLED));
         assertEquals("safe", w.describe());
+        // on the fallback: a trial of the primary every TRIAL-th call
+        int trials = 0;
+        for (long n = 1; n <= 3L * KernelWatch.TRIAL; n++) {
+            long a0 = w.begin();
+            if (a0 != KernelWatch.NOT_SAMPLED) {
+                assertTrue(w.primary(a0), "a sampled call on the fallback runs the primary");
+                trials++;
+            }
+        }
+        assertEquals(3, trials, "trials on the fallback");
+        w.record(1 << 20);
+        assertEquals(KernelWatch.FALLBACK, w.choice(), "a boxed trial keeps the fallback");
+        trials = 0;
+        for (long n = 1; n <= 4L * KernelWatch.TRIAL; n++) if (w.begin() != KernelWatch.NOT_SAMPLED) trials++;
+        assertEquals(2, trials, "and doubles the spacing of trials");
         w.record(0);
-        assertEquals(KernelWatch.FALLBACK, w.choice(), "the fallback is final");
-        assertEquals(KernelWatch.NOT_SAMPLED, w.begin(), "no sampling on the fallback");
-
-        w.reset();
-        for (int i = 0; i < 5; i++) w.record(1 << 20);
-        w.record(KernelWatch.CLEAN_BYTES - 1);
-        assertEquals(KernelWatch.PRIMARY, w.choice(), "a clean call: compiled with its intrinsics");
-        w.primary();
+        assertEquals(KernelWatch.PRIMARY, w.choice(), "a clean trial: compiled with its intrinsics by now");
         assertEquals("fast", w.describe());
         // the primary stays watched, every RECHECK-th call of this thread
         int rechecked = 0;
@@ -583,11 +600,13 @@ class MatMulTest {
         assertEquals(KernelWatch.PRIMARY, w.choice(), "a clean sample in between clears the count");
         w.record(1 << 20);
         assertEquals(KernelWatch.FALLBACK, w.choice(), "compiled again, boxed: the fallback");
-        assertEquals("safe", w.describe());
 
         w.reset();
         w.record(-1);
         assertEquals(KernelWatch.FALLBACK, w.choice(), "allocation not measurable: the fallback");
+        for (int n = 0; n < 2 * KernelWatch.TRIAL; n++) assertEquals(KernelWatch.NOT_SAMPLED, w.begin(), "and no trials");
+        w.record(0);
+        assertEquals(KernelWatch.FALLBACK, w.choice(), "for good");
 
         // end() measures the call between begin() and end(): an allocating one counts as boxed
         w.reset();
