@@ -1479,6 +1479,7 @@ public final class MatMul {
     /** BF16 rows one at a time, one accumulator (see {@link #rowsF32}): the remainder rows of {@link #rowsBF16x4}. */
     static void rowsBF16(MemorySegment seg, long rowBytes, int in, float[] x, int xo, float[] y, int yo, int r0, int r1) {
         int upL = in & ~(L - 1);
+        float[] tile = r0 < r1 ? SCRATCH.get().floats(Scratch.SUMS, 8 * L) : null;
         for (int r = r0; r < r1; r++) {
             long base = r * rowBytes;
             FloatVector acc = FloatVector.zero(F);
@@ -1488,7 +1489,10 @@ public final class MatMul {
                         .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
                 acc = w.fma(FloatVector.fromArray(F, x, xo + i), acc);
             }
-            y[yo + r] = tailHalf(true, seg, base, x, xo, i, in, VectorOps.sumLanes(acc));
+            // through memory, as rowsBF16x4's sums: inlined into it, this call to sumLanes was not inlined and boxed
+            // acc (the default model's remainder rows, JFR, 2026-12-05)
+            acc.intoArray(tile, 0);
+            y[yo + r] = tailHalf(true, seg, base, x, xo, i, in, VectorOps.sumLanes(tile, 0));
         }
     }
 
@@ -1501,6 +1505,7 @@ public final class MatMul {
      */
     static void rowsBF16x4(MemorySegment seg, long rowBytes, int in, float[] x, int xo, float[] y, int yo, int r0, int r1) {
         int upL = in & ~(L - 1);
+        float[] tile = SCRATCH.get().floats(Scratch.SUMS, 8 * L);
         int q = (r1 - r0) / 4;
         long qb = q * rowBytes;
         for (int r = r0; r < r0 + q; r++) {
@@ -1519,10 +1524,17 @@ public final class MatMul {
                 a3 = ShortVector.fromMemorySegment(SH, seg, b3 + p, LE).convertShape(VectorOperators.S2I, I, 0)
                         .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xv, a3);
             }
-            y[yo + r] = tailHalf(true, seg, b0, x, xo, i, in, VectorOps.sumLanes(a0));
-            y[yo + r + q] = tailHalf(true, seg, b1, x, xo, i, in, VectorOps.sumLanes(a1));
-            y[yo + r + 2 * q] = tailHalf(true, seg, b2, x, xo, i, in, VectorOps.sumLanes(a2));
-            y[yo + r + 3 * q] = tailHalf(true, seg, b3, x, xo, i, in, VectorOps.sumLanes(a3));
+            // the four sums through memory, as in rowsF16x4: C2 did not inline the fourth VectorOps.sumLanes here
+            // (JDK 25) and boxed a3 for the call, one 80-byte array per four rows, in every run: 857 KiB per decode
+            // step of the bundled default model (BF16; JFR: all at the fourth sum) before this
+            a0.intoArray(tile, 0);
+            a1.intoArray(tile, L);
+            a2.intoArray(tile, 2 * L);
+            a3.intoArray(tile, 3 * L);
+            y[yo + r] = tailHalf(true, seg, b0, x, xo, i, in, VectorOps.sumLanes(tile, 0));
+            y[yo + r + q] = tailHalf(true, seg, b1, x, xo, i, in, VectorOps.sumLanes(tile, L));
+            y[yo + r + 2 * q] = tailHalf(true, seg, b2, x, xo, i, in, VectorOps.sumLanes(tile, 2 * L));
+            y[yo + r + 3 * q] = tailHalf(true, seg, b3, x, xo, i, in, VectorOps.sumLanes(tile, 3 * L));
         }
         rowsBF16(seg, rowBytes, in, x, xo, y, yo, r0 + 4 * q, r1);
     }
