@@ -36,11 +36,17 @@ public final class VectorOps {
     }
 
     /**
-     * {@link #sumLanes(FloatVector)} of the vector stored at {@code v[off]}: for kernels so large that C2 stops
-     * inlining into them (NodeCountInliningCutoff), which would otherwise pass a boxed vector here on every call.
+     * {@link #sumLanes(FloatVector)} of the L floats stored at {@code v[off]}, with the same bits, in scalar code, and
+     * overwriting them (its halving steps run in place): for kernels so large that C2 stops inlining into them
+     * (NodeCountInliningCutoff), which would otherwise pass a boxed vector to {@code sumLanes} on every call. Scalar,
+     * because a vector version of this helper was itself not always inlined where it was called: in
+     * DecodeAllocationTest's JVM (2026-12-05) the vector it loaded was boxed on every call, ~900 KB per decode step.
      */
     public static float sumLanes(float[] v, int off) {
-        return sumLanes(FloatVector.fromArray(F, v, off));
+        for (int h = L / 2; h >= 1; h >>= 1) {
+            for (int i = 0; i < h; i++) v[off + i] += v[off + i + h]; // lane i and its partner i ^ h (= i + h, i < h)
+        }
+        return v[off];
     }
 
     /** Σ a[aOff+i] · b[bOff+i] for i in [0, n), float32 with SIMD accumulators. */

@@ -125,4 +125,18 @@ class VectorOpsTest {
         for (int i = 0; i < 1000; i++) exact += (double) a[i] * b[i];
         org.junit.jupiter.api.Assertions.assertEquals(exact, warm, 1e-3);
     }
+
+    /** The stored-vector sumLanes (scalar, in place) gives the vector one's bits, on sums whose rounding depends on order. */
+    @Test
+    void storedSumLanesEqualsTheVectorOneBitForBit() {
+        java.util.Random r = new java.util.Random(9);
+        int L = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        for (int k = 0; k < 1000; k++) {
+            float[] t = new float[L + 3];
+            for (int i = 0; i < t.length; i++) t[i] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(12) - 6));
+            float vector = VectorOps.sumLanes(jdk.incubator.vector.FloatVector.fromArray(jdk.incubator.vector.FloatVector.SPECIES_PREFERRED, t, 3));
+            float stored = VectorOps.sumLanes(t, 3);
+            org.junit.jupiter.api.Assertions.assertEquals(Float.floatToIntBits(vector), Float.floatToIntBits(stored), "case " + k);
+        }
+    }
 }
