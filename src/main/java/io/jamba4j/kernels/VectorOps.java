@@ -133,15 +133,26 @@ public final class VectorOps {
      */
     public static void siluMul(float[] gate, float[] up, int n) {
         int i = 0;
-        for (int upTo = n - L; i <= upTo; i += L) {
-            FloatVector g = FloatVector.fromArray(F, gate, i);
-            g.div(SelectiveScan.expV(g.neg()).add(1f)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+        long a0 = SILU_WATCH.begin();
+        if (SILU_WATCH.primary(a0)) {
+            for (int upTo = n - L; i <= upTo; i += L) {
+                FloatVector g = FloatVector.fromArray(F, gate, i);
+                g.div(SelectiveScan.expV(g.neg()).add(1f)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+            }
         }
+        SILU_WATCH.end(a0);
         for (; i < n; i++) {
             float g = gate[i];
             gate[i] = g / (1f + SelectiveScan.exp(-g)) * up[i];
         }
     }
+
+    /**
+     * Whether {@link #siluMul}'s vector loop runs, or its scalar loop alone (the same values): DecodeAllocationTest saw
+     * C2 leave the vector loop's exponential boxed in 2 of 3 runs (1.6 MB per 64 decode steps of the default model,
+     * 2026-12-05). Called a few times per token and layer, so sampled from a thread's call 2,000. See {@link KernelWatch}.
+     */
+    static final KernelWatch SILU_WATCH = new KernelWatch("vector", "scalar", 2_000);
 
     /** x ← x / (1 + e^(−x)) in place over [off, off+n). */
     public static void silu(float[] x, int off, int n) {

@@ -139,4 +139,19 @@ class VectorOpsTest {
             org.junit.jupiter.api.Assertions.assertEquals(Float.floatToIntBits(vector), Float.floatToIntBits(stored), "case " + k);
         }
     }
+
+    /** siluMul's vector loop and its scalar loop (what SILU_WATCH falls back to) give the same bits. */
+    @Test
+    void siluMulVectorAndScalarAgreeBitForBit() {
+        java.util.Random r = new java.util.Random(5);
+        int n = 16 * 37 + 5;
+        float[] gate = new float[n], up = new float[n], expected = new float[n];
+        for (int i = 0; i < n; i++) {
+            gate[i] = (float) (r.nextGaussian() * (i % 7 == 0 ? 30 : 3));
+            up[i] = (float) r.nextGaussian();
+            expected[i] = gate[i] / (1f + SelectiveScan.exp(-gate[i])) * up[i];
+        }
+        VectorOps.siluMul(gate, up, n);
+        for (int i = 0; i < n; i++) org.junit.jupiter.api.Assertions.assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(gate[i]), "element " + i);
+    }
 }
