@@ -5,10 +5,9 @@ package io.jamba4j.kernels;
  * fallback that computes the same sums. Compiled without its intrinsics, Vector API code boxes its vectors on every
  * call, for the rest of the run, and runs 2–3× slower; which compilation a run gets depends on the profile at the
  * moment C2 compiles the kernel (a known nondeterminism, corretto/corretto-jdk#161), so it cannot be ruled out by
- * writing the kernel differently, only detected. (How, from C2's inlining log of a boxed {@code MatMul.rowsQ4K}: at
- * its node-count inlining cutoff, the vector loads' intrinsics were deferred, the loaded vectors' exact classes were
- * unknown when the following calls were parsed, and those stayed virtual calls into the Java implementations:
- * {@code docs/bench/jit-warmup.md}.)
+ * writing the kernel differently, only detected. (What the JIT's logs show for a boxed {@code MatMul.rowsQ4K}: every
+ * intrinsic applied, and still vector boxes allocated at the operations' call sites, i.e. boxes C2 did not
+ * eliminate: {@code docs/bench/jit-warmup.md}.)
  *
  * <p>The primary kernel runs first and is watched: from a thread's call {@value #WATCH_FROM} on (C2 has usually
  * compiled it by then), every {@value #EVERY}th call of the thread is measured for heap allocation by that thread.
