@@ -21,6 +21,8 @@ class DecodeAllocationTest {
             Session s = j.newSession(512);
             int v = j.config().vocabSize;
             int[] prompt = {1, 2, 3, 4};
+            // the allocation of the last round's 64 steps alone (the prefill before them is not part of the property)
+            long[] last = new long[1];
             Runnable decode64 = () -> {
                 s.reset();
                 int tok = Sampler.argmax(s.evaluate(prompt), 0, v);
@@ -39,7 +41,4 @@ class DecodeAllocationTest {
             }
         }
     }
-
-    // the allocation of the last round's 64 steps alone (the prefill before them is not part of the property)
-    private static final long[] last = new long[1];
 }
